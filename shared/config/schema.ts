@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration';
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID looks like U0123ABCD');
+const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group ID looks like S0123ABCD');
+const duration = z
+  .string()
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30m, 2h or 1h30m` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .refine((ms) => ms > 0, 'a duration must be longer than zero');
+
+/** `auto` answers the gate at once; `manual` waits for approvals. A string is shorthand for `{ mode }`. */
+const gateMode = z.enum(['auto', 'manual']);
+const simpleGate = z.union([gateMode.transform((mode) => ({ mode })), z.strictObject({ mode: gateMode })]);
+const trafficGate = z.union([
+  gateMode.transform((mode) => ({ mode, fromWeight: 0 })),
+  z.strictObject({
+    mode: gateMode,
+    /** Only steps that take the canary to this weight or above need a human. */
+    fromWeight: z.number().int().min(0).max(100).default(0),
+  }),
+]);
+
+const slo = z.strictObject({
+  successRate: z.number().min(0).max(100).describe('minimum request success rate, %'),
+  p95LatencyMs: z.number().positive().describe('p95 latency must stay below this, ms'),
+  errorRate: z.number().min(0).max(100).describe('error rate must stay below this, %'),
+});
+
+const policy = z.strictObject({
+  approvers: z
+    .strictObject({
+      users: z.array(slackUserId).default([]),
+      groups: z.array(slackGroupId).default([]),
+    })
+    .default({ users: [], groups: [] }),
+  quorum: z.number().int().min(1).max(20),
+  approvalExpiry: duration,
+  allowSelfApproval: z.boolean(),
+  slo,
+});
+
+const defaults = policy.partial().default({});
+
+const analysis = z
+  .strictObject({
+    stepWeight: z.number().int().min(1).max(100).default(10),
+    maxWeight: z.number().int().min(1).max(100).default(50),
+  })
+  .default({ stepWeight: 10, maxWeight: 50 });
+
+const service = policy.partial().extend({
+  channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$|^#[a-z0-9._-]+$/, 'a Slack channel ID (C0123ABCD) or #name'),
+  cluster: z.string().optional(),
+  gates: z
+    .strictObject({
+      'confirm-rollout': simpleGate.default({ mode: 'auto' }),
+      'confirm-traffic-increase': trafficGate.default({ mode: 'auto', fromWeight: 0 }),
+      'confirm-promotion': simpleGate.default({ mode: 'auto' }),
+    })
+    .default({
+      'confirm-rollout': { mode: 'auto' },
+      'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 },
+      'confirm-promotion': { mode: 'auto' },
+    }),
+  /** The Canary's stepWeight/maxWeight, so the bot knows which weight a traffic step leads to. */
+  analysis,
+});
+
+const cluster = z.strictObject({
+  region: z.string().min(1),
+  name: z.string().min(1).describe('EKS cluster name'),
+});
+
+export const configSchema = z
+  .strictObject({
+    defaults,
+    clusters: z.record(z.string(), cluster).default({}),
+    services: z.record(
+      z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'a service key is the Canary as namespace/name'),
+      service,
+    ),
+  })
+  .superRefine((doc, ctx) => {
+    for (const [key, svc] of Object.entries(doc.services)) {
+      if (svc.cluster && !doc.clusters[svc.cluster]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', key, 'cluster'],
+          message: `cluster "${svc.cluster}" is not defined under clusters`,
+        });
+      }
+    }
+  });
+
+export type ConfigDocument = z.infer<typeof configSchema>;

@@ -1,0 +1,129 @@
+import { type HookCall, type Phase, ROLLBACK_PHASES, type ServiceId } from './flagger';
+
+/**
+ * One release run: a canary analysis of one revision, from the first hook that announced it to its end.
+ * Approvals are bound to a run (and a gate), never to a service, so they cannot leak into the next release.
+ */
+export interface Run {
+  service: ServiceId;
+  number: number;
+  state: 'awaiting-start' | 'progressing' | 'ended';
+  /** Checksum on the call that opened the run; confirm-rollout sends the previous revision's. */
+  openingChecksum: string;
+  /** Checksum of the revision under analysis, learnt from the first hook sent while Progressing. */
+  checksum?: string;
+  phase: Phase;
+  weight: number;
+  startedAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  outcome?: 'succeeded' | 'failed' | 'superseded';
+  /** Slack user ID of the person who deployed, when the Canary's webhook metadata names one (`deployer`). */
+  deployedBy?: string;
+  rollback?: { by: string; at: string; reason: string };
+  timeline: TimelineEntry[];
+  /** Optimistic-concurrency counter; the store refuses a save made from a stale copy. */
+  version: number;
+}
+
+export interface TimelineEntry {
+  at: string;
+  text: string;
+  warning?: boolean;
+}
+
+const TIMELINE_LIMIT = 40;
+const TERMINAL: readonly Phase[] = ['Succeeded', 'Failed'];
+
+export type Placement = 'current' | 'new' | 'none';
+
+/**
+ * Which run a hook call belongs to. Flagger sends no run id, and the checksum on confirm-rollout usually
+ * belongs to the previous revision, so the hook sequence decides:
+ * - confirm-rollout outside `Waiting` means Flagger has just detected a new revision;
+ * - a Progressing hook whose checksum differs from the run's means the revision changed mid-analysis;
+ * - events never open a run (their checksum can be the previous revision's); they annotate the current one.
+ */
+export function placeHook(current: Run | undefined, call: HookCall): Placement {
+  if (call.hook === 'event' || call.hook === 'post-rollout') return current ? 'current' : 'none';
+  if (!current) return 'new';
+  if (call.hook === 'confirm-rollout') {
+    const sameWait =
+      current.state === 'awaiting-start' && (call.phase === 'Waiting' || call.checksum === current.openingChecksum);
+    return sameWait ? 'current' : 'new';
+  }
+  if (current.state === 'awaiting-start') return 'current';
+  return call.checksum === current.checksum ? 'current' : 'new';
+}
+
+export function newRun(call: HookCall, number: number): Run {
+  const at = call.receivedAt.toISOString();
+  const run: Run = {
+    service: call.service,
+    number,
+    state: 'awaiting-start',
+    openingChecksum: call.checksum,
+    phase: call.phase,
+    weight: 0,
+    startedAt: at,
+    updatedAt: at,
+    timeline: [{ at, text: 'New revision detected' }],
+    version: 0,
+  };
+  const deployer = call.metadata.deployer;
+  if (deployer) run.deployedBy = deployer;
+  return run;
+}
+
+/** The run after one hook call: phase, revision, weight and timeline. Pure; the caller saves it. */
+export function applyHook(run: Run, call: HookCall): Run {
+  if (run.state === 'ended') return run; // a late duplicate changes nothing
+  const at = call.receivedAt.toISOString();
+  const next: Run = { ...run, phase: call.phase, updatedAt: at, timeline: [...run.timeline] };
+  if (next.state === 'awaiting-start' && call.hook !== 'confirm-rollout' && call.hook !== 'event') {
+    next.state = 'progressing';
+    next.checksum = call.checksum;
+    addToTimeline(next, { at, text: 'Analysis started' });
+  }
+  if (call.hook === 'event') applyEvent(next, call, at);
+  if (call.hook === 'post-rollout' && TERMINAL.includes(call.phase)) end(next, call.phase, at);
+  return next;
+}
+
+function applyEvent(run: Run, call: HookCall, at: string): void {
+  const message = call.metadata.eventMessage ?? '';
+  const weight = /canary weight (\d+)/i.exec(message)?.[1];
+  if (weight !== undefined) run.weight = Number(weight);
+  if (message) addToTimeline(run, { at, text: message, warning: call.metadata.eventType === 'Warning' });
+  // Without a post-rollout hook, a terminal event for this revision is the only sign the run ended.
+  if (TERMINAL.includes(call.phase) && run.state === 'progressing' && call.checksum === run.checksum) {
+    end(run, call.phase, at);
+  }
+}
+
+function end(run: Run, phase: Phase, at: string): void {
+  run.state = 'ended';
+  run.outcome = phase === 'Succeeded' ? 'succeeded' : 'failed';
+  run.endedAt = at;
+  if (run.outcome === 'failed') run.weight = 0;
+  addToTimeline(run, { at, text: run.outcome === 'succeeded' ? 'Promoted' : 'Failed, rolled back', warning: run.outcome === 'failed' });
+}
+
+/** A newer revision replaced this run before it finished. */
+export function supersede(run: Run, at: Date): Run {
+  if (run.state === 'ended') return run;
+  const next: Run = { ...run, state: 'ended', outcome: 'superseded', endedAt: at.toISOString(), timeline: [...run.timeline] };
+  addToTimeline(next, { at: next.endedAt ?? '', text: 'Superseded by a newer revision' });
+  return next;
+}
+
+/** Repeated Flagger messages (it repeats some every tick) are kept once. */
+export function addToTimeline(run: Run, entry: TimelineEntry): void {
+  if (run.timeline.slice(-8).some((e) => e.text === entry.text)) return;
+  run.timeline.push(entry);
+  if (run.timeline.length > TIMELINE_LIMIT) run.timeline.splice(1, run.timeline.length - TIMELINE_LIMIT);
+}
+
+export const canRollBack = (run: Run): boolean => run.state !== 'ended' && ROLLBACK_PHASES.includes(run.phase);
+
+export const runLabel = (run: Pick<Run, 'service' | 'number'>): string => `${run.service} release #${run.number}`;

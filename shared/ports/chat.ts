@@ -1,0 +1,16 @@
+/** Slack as the bot uses it. Blocks are Block Kit JSON; `text` is the notification and screen-reader fallback. */
+export interface ChatMessage {
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface Chat {
+  post(channel: string, message: ChatMessage, thread?: { ts: string; broadcast?: boolean }): Promise<{ channel: string; ts: string }>;
+  update(channel: string, ts: string, message: ChatMessage): Promise<void>;
+  postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
+}
+
+/** Which of the given user groups a user belongs to. */
+export interface Directory {
+  groupsOf(user: string, groups: readonly string[]): Promise<string[]>;
+}

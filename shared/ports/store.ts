@@ -1,0 +1,62 @@
+import type { AuditEntry } from '../domain/audit';
+import type { ServiceId } from '../domain/flagger';
+import type { Gate } from '../domain/gate';
+import type { Run } from '../domain/release';
+
+export interface ServiceRecord {
+  service: ServiceId;
+  /** Number of the newest run; runs are numbered 1, 2, 3... per service. */
+  runCount: number;
+  paused?: { by: string; at: string; reason: string };
+}
+
+/** Where the Slack thread of a run lives, and which thread replies were already posted. Owned by the worker. */
+export interface ThreadRecord {
+  service: ServiceId;
+  run: number;
+  channel: string;
+  ts: string;
+  posted: string[];
+  /** gate key#attempt -> ts of its approval request message */
+  requests: Record<string, string>;
+}
+
+/**
+ * Release state. Every write that decides something is conditional, so concurrent clicks, Slack retries and
+ * duplicate webhooks apply at most once. Implementations: DynamoDB (production and local), in-memory (unit tests).
+ */
+export interface ReleaseStore {
+  getService(service: ServiceId): Promise<ServiceRecord | undefined>;
+  /** Stores `run` (if absent) and makes it current unless another run became current since `previousCount`. */
+  startRun(run: Run, previousCount: number): Promise<boolean>;
+  getRun(service: ServiceId, run: number): Promise<Run | undefined>;
+  /** Saves unless the stored version differs from `run.version`; bumps the version. */
+  saveRun(run: Run): Promise<boolean>;
+  listRuns(service: ServiceId, limit: number): Promise<Run[]>;
+  setPaused(service: ServiceId, paused: ServiceRecord['paused'] | undefined): Promise<void>;
+
+  getGate(service: ServiceId, run: number, key: string): Promise<Gate | undefined>;
+  listGates(service: ServiceId, run: number): Promise<Gate[]>;
+  /** Stores the gate unless one exists; returns what is stored and whether this call created it. */
+  openGate(gate: Gate): Promise<{ gate: Gate; created: boolean }>;
+  /** Adds one user's approval to a pending gate at that attempt; `added` is false when it was already there. */
+  addApproval(
+    gate: Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>,
+    user: string,
+    at: string,
+  ): Promise<{ gate: Gate; added: boolean } | undefined>;
+  /** Moves a pending gate at that attempt to a decision; false if it was no longer pending (someone else decided). */
+  decideGate(
+    gate: Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>,
+    decision: { status: 'approved' } | { status: 'rejected'; rejection: NonNullable<Gate['rejection']> },
+    at: string,
+  ): Promise<boolean>;
+  /** Replaces a pending gate with its next attempt, unless it moved on since `fromAttempt`. */
+  rearmGate(gate: Gate, fromAttempt: number): Promise<boolean>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(service: ServiceId, limit: number): Promise<AuditEntry[]>;
+
+  getThread(service: ServiceId, run: number): Promise<ThreadRecord | undefined>;
+  saveThread(thread: ThreadRecord): Promise<void>;
+}

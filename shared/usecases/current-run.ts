@@ -1,0 +1,62 @@
+import type { HookCall, ServiceId } from '../domain/flagger';
+import { applyHook, newRun, placeHook, type Run, supersede } from '../domain/release';
+import type { ReleaseStore, ServiceRecord } from '../ports/store';
+
+const ATTEMPTS = 6;
+
+export interface Placed {
+  service: ServiceRecord | undefined;
+  run: Run | undefined;
+  started: boolean;
+  superseded?: Run;
+}
+
+export async function currentRun(store: ReleaseStore, service: ServiceId): Promise<Run | undefined> {
+  const record = await store.getService(service);
+  return record && record.runCount > 0 ? store.getRun(service, record.runCount) : undefined;
+}
+
+/**
+ * Finds (or starts) the run a hook call belongs to and records the call on it. Optimistic: on a conflicting
+ * write (a duplicate webhook racing this one) it re-reads and tries again, so a call is applied once.
+ */
+export async function recordHook(store: ReleaseStore, call: HookCall): Promise<Placed> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const service = await store.getService(call.service);
+    const count = service?.runCount ?? 0;
+    const current = count > 0 ? await store.getRun(call.service, count) : undefined;
+    const placement = placeHook(current, call);
+    if (placement === 'none') return { service, run: undefined, started: false };
+    if (placement === 'new') {
+      const run = applyHook(newRun(call, count + 1), call);
+      if (!(await store.startRun(run, count))) continue;
+      const placed: Placed = { service, run: await store.getRun(call.service, run.number), started: true };
+      if (current && current.state !== 'ended') {
+        const ended = supersede(current, call.receivedAt);
+        if (await store.saveRun(ended)) placed.superseded = ended;
+      }
+      return placed;
+    }
+    if (!current) continue;
+    const next = applyHook(current, call);
+    if (next === current) return { service, run: current, started: false };
+    if (await store.saveRun(next)) return { service, run: { ...next, version: next.version + 1 }, started: false };
+  }
+  throw new Error(`could not record ${call.hook} for ${call.service}: too many concurrent writes`);
+}
+
+/** Read-modify-write of one run, retried on conflicting writes; `change` returns undefined to leave it as is. */
+export async function updateRun(
+  store: ReleaseStore,
+  service: ServiceId,
+  number: number,
+  change: (run: Run) => Run | undefined,
+): Promise<Run | undefined> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const run = await store.getRun(service, number);
+    const next = run && change(run);
+    if (!next) return run;
+    if (await store.saveRun(next)) return { ...next, version: next.version + 1 };
+  }
+  throw new Error(`could not update ${service} release #${number}: too many concurrent writes`);
+}
