@@ -19,6 +19,8 @@ export interface ThreadRecord {
   posted: string[];
   /** gate key#attempt -> ts of its approval request message */
   requests: Record<string, string>;
+  /** Hash of the status message as last posted, so an unchanged status is not edited again. */
+  statusHash?: string;
 }
 
 /**

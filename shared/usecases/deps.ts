@@ -3,11 +3,15 @@ import type { Directory } from '../ports/chat';
 import type { Queue } from '../ports/queue';
 import type { ReleaseStore } from '../ports/store';
 
-/** What the use-cases need; each runtime (Lambda, local server, tests) builds one. */
-export interface Deps {
+/** What answering Flagger needs: no Slack client, so the Flagger function stays small and starts fast. */
+export interface CoreDeps {
   config: BotConfig;
   store: ReleaseStore;
   queue: Queue;
-  directory: Directory;
   now: () => Date;
+}
+
+/** Decisions made by people also need to know who is in which Slack user group. */
+export interface Deps extends CoreDeps {
+  directory: Directory;
 }

@@ -4,7 +4,7 @@ import { needsHuman, nextWeight, type ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
 import type { ServiceRecord } from '../ports/store';
 import { type Placed, recordHook, updateRun } from './current-run';
-import type { Deps } from './deps';
+import type { CoreDeps } from './deps';
 
 /** What Flagger gets back. Flagger treats only 200-202 as yes; refusals are 403 with a sentence (never 5xx). */
 export interface HookAnswer {
@@ -15,7 +15,7 @@ export interface HookAnswer {
 const yes = (message: string): HookAnswer => ({ status: 200, message });
 const no = (message: string): HookAnswer => ({ status: 403, message });
 
-export async function handleHook(deps: Deps, call: HookCall): Promise<HookAnswer> {
+export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookAnswer> {
   const policy = deps.config.services.get(call.service);
   if (!policy) {
     const message = `${call.service} is not configured in release-bot (${deps.config.file}); add it under services`;
@@ -39,7 +39,7 @@ export async function handleHook(deps: Deps, call: HookCall): Promise<HookAnswer
 }
 
 async function answerGate(
-  deps: Deps,
+  deps: CoreDeps,
   policy: ServicePolicy,
   service: ServiceRecord | undefined,
   run: Run,
@@ -70,7 +70,7 @@ async function answerGate(
 
 /** The gate's approval request for this run, opened, re-armed after expiry, or settled as needed. */
 async function currentRequest(
-  deps: Deps,
+  deps: CoreDeps,
   policy: ServicePolicy,
   run: Run,
   gate: GateType,
@@ -97,12 +97,12 @@ async function currentRequest(
   return request;
 }
 
-async function advanceWeight(deps: Deps, run: Run, target: number): Promise<void> {
+async function advanceWeight(deps: CoreDeps, run: Run, target: number): Promise<void> {
   // Provisional: Flagger's "Advance ... canary weight N" event confirms or corrects it.
   await updateRun(deps.store, run.service, run.number, (r) => (r.weight < target ? { ...r, weight: target } : undefined));
 }
 
-async function audit(deps: Deps, gate: Gate, action: 'gate-opened' | 'gate-reopened', detail: string): Promise<void> {
+async function audit(deps: CoreDeps, gate: Gate, action: 'gate-opened' | 'gate-reopened', detail: string): Promise<void> {
   await deps.store.appendAudit({
     service: gate.service,
     at: deps.now().toISOString(),

@@ -1,0 +1,22 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readHookCall } from '../../shared/http/flagger-edge';
+import { type HttpResult, text } from '../../shared/http/responses';
+import type { CoreDeps } from '../../shared/usecases/deps';
+import { handleHook } from '../../shared/usecases/flagger-hook';
+
+/** POST /flagger/<hook-type>: validate, answer the hook, map the answer to a status Flagger understands. */
+export function flaggerHandler(deps: () => Promise<CoreDeps>, token: string) {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    const ready = await deps();
+    const call = readHookCall(event, token, ready.now());
+    if ('statusCode' in call) return call;
+    try {
+      const answer = await handleHook(ready, call);
+      return text(answer.status, answer.message);
+    } catch (error) {
+      // Never a 5xx: Flagger drops 5xx bodies and retries. A refusal with the reason keeps the gate closed and visible.
+      console.error(JSON.stringify({ msg: 'hook failed', hook: call.hook, service: call.service, error: String(error) }));
+      return text(403, `release-bot could not process ${call.hook} for ${call.service} (${(error as Error).message}); the gate stays closed`);
+    }
+  };
+}

@@ -1,0 +1,40 @@
+import { ConfigError } from '../shared/domain/errors';
+import { startLocal } from './runtime';
+
+/** `npm start`: the whole bot on this machine. */
+async function main(): Promise<void> {
+  const bot = await startLocal();
+  const service = bot.config.services.keys().next().value ?? 'production/product-service';
+  const [namespace, name] = service.split('/');
+  console.log(`release-bot is listening on ${bot.url}
+  POST ${bot.url}/flagger/<hook-type>   Flagger webhooks (confirm-rollout, pre-rollout, rollout, confirm-traffic-increase,
+                                          confirm-promotion, post-rollout, rollback, event)
+  POST ${bot.url}/slack/events           Slack slash commands, buttons and events
+  GET  ${bot.url}/healthz
+Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${process.env.SLACK_BOT_TOKEN ? 'Web API' : 'printed here (no SLACK_BOT_TOKEN)'}
+
+Canary webhooks (paste under spec.analysis.webhooks of ${service}):
+${['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback', 'event', 'post-rollout']
+  .map((type) => `    - name: release-bot-${type}
+      type: ${type}
+      url: ${bot.url}/flagger/${type}
+      metadata:
+        token: "${bot.flaggerToken}"`)
+  .join('\n')}
+
+Try it:
+  curl -i -d '{"name":"${name}","namespace":"${namespace}","phase":"Progressing","checksum":"abc123","metadata":{"token":"${bot.flaggerToken}"}}' ${bot.url}/flagger/confirm-promotion
+`);
+  const stop = async (signal: string) => {
+    console.log(`${signal}: finishing queued Slack work and stopping`);
+    await bot.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+
+/** Every answer is a sentence: Flagger shows it in its events, and a person reads it in curl. */
+export const text = (statusCode: number, body: string): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: body.endsWith('\n') ? body : `${body}\n`,
+});
+
+export function header(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+export function rawBody(event: { body?: string | null; isBase64Encoded?: boolean }): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}

@@ -1,0 +1,103 @@
+import type { App } from '@slack/bolt';
+import { approve, type DecisionResult, reject, requestRollback, setPause } from '../usecases/decisions';
+import type { Deps } from '../usecases/deps';
+import { history, listServices, status } from '../usecases/queries';
+import { currentRun } from '../usecases/current-run';
+import { ACTIONS, REJECT_VIEW, type RequestRef, rejectReasonView, rollbackConfirmation } from './blocks';
+import { HELP, parseCommand } from './commands';
+
+/**
+ * The Slack listeners, the same on Lambda, on the local server and in Socket Mode. Each one decides and
+ * records within Slack's 3 s, and hands every message it posts to the queue.
+ */
+export function registerListeners(app: App, deps: Deps, command = '/canary'): void {
+  app.command(command, async ({ command: cmd, ack }) => {
+    const who = { user: cmd.user_id, via: cmd.channel_id };
+    const parsed = parseCommand(cmd.text, deps.config);
+    if ('error' in parsed) return ack({ response_type: 'ephemeral', text: parsed.error });
+    switch (parsed.verb) {
+      case 'help':
+        return ack({ response_type: 'ephemeral', text: HELP });
+      case 'list':
+        return ack({ response_type: 'ephemeral', text: await listServices(deps) });
+      case 'status':
+        return ack({ response_type: 'ephemeral', text: await status(deps, parsed.service) });
+      case 'history':
+        return ack({ response_type: 'ephemeral', text: await history(deps, parsed.service) });
+      case 'approve':
+        return ack(reply(await approve(deps, parsed.service, who, parsed.gate)));
+      case 'reject':
+        return ack(reply(await reject(deps, parsed.service, who, parsed.reason)));
+      case 'pause':
+        return ack(reply(await setPause(deps, parsed.service, who, true, parsed.reason)));
+      case 'resume':
+        return ack(reply(await setPause(deps, parsed.service, who, false)));
+      case 'rollback': {
+        const run = await currentRun(deps.store, parsed.service);
+        if (!run || run.state === 'ended') {
+          return ack({ response_type: 'ephemeral', text: `No release of ${parsed.service} is in progress.` });
+        }
+        return ack({ response_type: 'ephemeral', ...rollbackConfirmation(run) });
+      }
+    }
+  });
+
+  app.action(ACTIONS.approve, async ({ ack, body, action }) => {
+    await ack();
+    const ref = readRef('value' in action ? action.value : undefined);
+    const channel = body.channel?.id ?? '';
+    if (!ref) return;
+    const result = await approve(deps, ref.s, { user: body.user.id, via: channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } });
+    await tell(deps, channel, body.user.id, result);
+  });
+
+  app.action(ACTIONS.rollback, async ({ ack, body, action }) => {
+    await ack();
+    const ref = readRef('value' in action ? action.value : undefined);
+    const channel = body.channel?.id ?? '';
+    if (!ref) return;
+    const result = await requestRollback(deps, ref.s, { user: body.user.id, via: channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } }, 'rolled back from Slack');
+    await tell(deps, channel, body.user.id, result);
+  });
+
+  // Reject asks for a reason first; the modal must open while the click's trigger_id is fresh (3 s).
+  app.action(ACTIONS.reject, async ({ ack, body, action, client }) => {
+    await ack();
+    const ref = readRef('value' in action ? action.value : undefined);
+    if (!ref || !('trigger_id' in body)) return;
+    const view = rejectReasonView(ref);
+    view.private_metadata = JSON.stringify({ ...ref, c: body.channel?.id ?? '' });
+    await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+  });
+
+  app.view(REJECT_VIEW, async ({ ack, body, view }) => {
+    const ref = readRef(view.private_metadata) as (RequestRef & { c?: string }) | undefined;
+    const reason = view.state.values.reason?.value?.value ?? '';
+    if (!ref) return ack();
+    const result = await reject(deps, ref.s, { user: body.user.id, via: ref.c ?? 'modal', request: { run: ref.r, gate: ref.g, attempt: ref.a } }, reason);
+    if (!result.ok) return ack({ response_action: 'errors', errors: { reason: result.message } });
+    await ack();
+    if (ref.c) await tell(deps, ref.c, body.user.id, result);
+  });
+}
+
+const reply = (result: DecisionResult) => ({
+  response_type: 'ephemeral' as const,
+  text: result.ok ? result.message : `:no_entry_sign: ${result.message}`,
+});
+
+async function tell(deps: Deps, channel: string, user: string, result: DecisionResult): Promise<void> {
+  if (!channel) return;
+  await deps.queue.send({ kind: 'tell-user', channel, user, text: reply(result).text });
+}
+
+function readRef(value: string | undefined): RequestRef | undefined {
+  try {
+    const ref = JSON.parse(value ?? '') as Partial<RequestRef>;
+    return typeof ref.s === 'string' && typeof ref.r === 'number' && typeof ref.g === 'string' && typeof ref.a === 'number'
+      ? (ref as RequestRef)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,54 @@
+import type { BotConfig } from '../config/load';
+import type { ServiceId } from '../domain/flagger';
+
+export const HELP = [
+  '*`/canary` commands*',
+  '`/canary list`: configured services and their current release',
+  '`/canary status <namespace/name>`: the current release, its gates and approvals',
+  '`/canary approve <namespace/name> [gate]`: approve what is waiting (name the gate when several are)',
+  '`/canary reject <namespace/name> [reason]`: reject what is waiting; a running canary is rolled back',
+  '`/canary rollback <namespace/name>`: roll the running canary back (asks you to confirm)',
+  '`/canary pause <namespace/name> [reason]` / `/canary resume <namespace/name>`: hold the traffic weight',
+  '`/canary history <namespace/name>`: recent releases and the audit trail',
+  'A service can be named by its Canary name alone when that is unambiguous.',
+].join('\n');
+
+export type Command =
+  | { verb: 'help' | 'list' }
+  | { verb: 'status' | 'history' | 'rollback' | 'resume'; service: ServiceId }
+  | { verb: 'approve'; service: ServiceId; gate?: string }
+  | { verb: 'reject' | 'pause'; service: ServiceId; reason: string };
+
+const NEEDS_SERVICE = ['status', 'history', 'rollback', 'resume', 'approve', 'reject', 'pause'] as const;
+
+/** Parses the text after `/canary`; an error is a sentence to show the person. */
+export function parseCommand(text: string, config: BotConfig): Command | { error: string } {
+  const [verb = 'help', target, ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  if (verb === 'help' || verb === 'list') return { verb };
+  if (!(NEEDS_SERVICE as readonly string[]).includes(verb)) {
+    return { error: `I don't know \`${verb}\`. Try \`/canary help\`.` };
+  }
+  if (!target) return { error: `Which service? For example \`/canary ${verb} ${firstService(config)}\`.` };
+  const service = resolveService(target, config);
+  if ('error' in service) return service;
+  const id = service.id;
+  switch (verb) {
+    case 'approve':
+      return rest[0] ? { verb, service: id, gate: rest[0] } : { verb, service: id };
+    case 'reject':
+    case 'pause':
+      return { verb, service: id, reason: rest.join(' ') };
+    default:
+      return { verb: verb as 'status' | 'history' | 'rollback' | 'resume', service: id };
+  }
+}
+
+function resolveService(target: string, config: BotConfig): { id: ServiceId } | { error: string } {
+  if (config.services.has(target)) return { id: target };
+  const byName = [...config.services.keys()].filter((id) => id.endsWith(`/${target}`));
+  if (byName.length === 1 && byName[0]) return { id: byName[0] };
+  if (byName.length > 1) return { error: `\`${target}\` is ambiguous: ${byName.join(', ')}.` };
+  return { error: `\`${target}\` is not a configured service. Try \`/canary list\`.` };
+}
+
+const firstService = (config: BotConfig): string => config.services.keys().next().value ?? 'namespace/name';
