@@ -1,0 +1,120 @@
+import type { AuditEntry } from '../domain/audit';
+import type { ServiceId } from '../domain/flagger';
+import type { Gate } from '../domain/gate';
+import type { Run } from '../domain/release';
+import type { ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
+
+type GateRef = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
+
+const runId = (service: ServiceId, run: number) => `${service}#${run}`;
+const gateId = (gate: Pick<Gate, 'service' | 'run' | 'key'>) => `${gate.service}#${gate.run}#${gate.key}`;
+const copy = structuredClone;
+
+/**
+ * The store in memory, for unit tests. Every method runs to completion without awaiting in between, which makes
+ * each one atomic just like a conditional write; values are copied in and out so callers cannot alias stored state.
+ */
+export class MemoryStore implements ReleaseStore {
+  private readonly services = new Map<ServiceId, ServiceRecord>();
+  private readonly runs = new Map<string, Run>();
+  private readonly gates = new Map<string, Gate>();
+  private readonly audit: AuditEntry[] = [];
+  private readonly threads = new Map<string, ThreadRecord>();
+
+  async getService(service: ServiceId): Promise<ServiceRecord | undefined> {
+    return copy(this.services.get(service));
+  }
+
+  async startRun(run: Run, previousCount: number): Promise<boolean> {
+    const id = runId(run.service, run.number);
+    if (!this.runs.has(id)) this.runs.set(id, copy(run));
+    const record = this.services.get(run.service);
+    if ((record?.runCount ?? 0) !== previousCount) return false;
+    this.services.set(run.service, { ...record, service: run.service, runCount: run.number });
+    return true;
+  }
+
+  async getRun(service: ServiceId, run: number): Promise<Run | undefined> {
+    return copy(this.runs.get(runId(service, run)));
+  }
+
+  async saveRun(run: Run): Promise<boolean> {
+    const id = runId(run.service, run.number);
+    if (this.runs.get(id)?.version !== run.version) return false;
+    this.runs.set(id, { ...copy(run), version: run.version + 1 });
+    return true;
+  }
+
+  async listRuns(service: ServiceId, limit: number): Promise<Run[]> {
+    const runs = [...this.runs.values()].filter((run) => run.service === service);
+    return copy(runs.sort((a, b) => b.number - a.number).slice(0, limit));
+  }
+
+  async setPaused(service: ServiceId, paused: ServiceRecord['paused'] | undefined): Promise<void> {
+    const record: ServiceRecord = { service, runCount: this.services.get(service)?.runCount ?? 0 };
+    if (paused) record.paused = copy(paused);
+    this.services.set(service, record);
+  }
+
+  async getGate(service: ServiceId, run: number, key: string): Promise<Gate | undefined> {
+    return copy(this.gates.get(gateId({ service, run, key })));
+  }
+
+  async listGates(service: ServiceId, run: number): Promise<Gate[]> {
+    const gates = [...this.gates.values()].filter((gate) => gate.service === service && gate.run === run);
+    return copy(gates.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  }
+
+  async openGate(gate: Gate): Promise<{ gate: Gate; created: boolean }> {
+    const stored = this.gates.get(gateId(gate));
+    if (stored) return { gate: copy(stored), created: false };
+    this.gates.set(gateId(gate), copy(gate));
+    return { gate: copy(gate), created: true };
+  }
+
+  async addApproval(gate: GateRef, user: string, at: string): Promise<{ gate: Gate; added: boolean } | undefined> {
+    const stored = this.pending(gate);
+    if (!stored) return undefined;
+    const added = !(user in stored.approvals);
+    if (added) stored.approvals[user] = at;
+    return { gate: copy(stored), added };
+  }
+
+  async decideGate(gate: GateRef, decision: Parameters<ReleaseStore['decideGate']>[1], at: string): Promise<boolean> {
+    const stored = this.pending(gate);
+    if (!stored) return false;
+    stored.status = decision.status;
+    stored.decidedAt = at;
+    if (decision.status === 'rejected') stored.rejection = copy(decision.rejection);
+    return true;
+  }
+
+  async rearmGate(gate: Gate, fromAttempt: number): Promise<boolean> {
+    if (!this.pending({ ...gate, attempt: fromAttempt })) return false;
+    this.gates.set(gateId(gate), copy(gate));
+    return true;
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audit.push(copy(entry));
+  }
+
+  async listAudit(service: ServiceId, limit: number): Promise<AuditEntry[]> {
+    // Reversed first, so entries at the same instant come newest-written first (the sort is stable).
+    const entries = this.audit.filter((entry) => entry.service === service).reverse();
+    return copy(entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit));
+  }
+
+  async getThread(service: ServiceId, run: number): Promise<ThreadRecord | undefined> {
+    return copy(this.threads.get(runId(service, run)));
+  }
+
+  async saveThread(thread: ThreadRecord): Promise<void> {
+    this.threads.set(runId(thread.service, thread.run), copy(thread));
+  }
+
+  private pending(gate: GateRef): Gate | undefined {
+    const stored = this.gates.get(gateId(gate));
+    return stored?.status === 'pending' && stored.attempt === gate.attempt ? stored : undefined;
+  }
+}
