@@ -26,7 +26,13 @@ export async function toLambdaEvent(req: IncomingMessage): Promise<APIGatewayPro
     headers,
     queryStringParameters: Object.fromEntries(url.searchParams),
     requestContext: {
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '',
+        userAgent: headers['user-agent'] ?? '',
+      },
       timeEpoch: Date.now(),
     } as APIGatewayProxyEventV2['requestContext'],
     body: Buffer.concat(chunks).toString('utf8'),

@@ -15,11 +15,13 @@ Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${pr
 
 Canary webhooks (paste under spec.analysis.webhooks of ${service}):
 ${['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback', 'event', 'post-rollout']
-  .map((type) => `    - name: release-bot-${type}
+  .map(
+    (type) => `    - name: release-bot-${type}
       type: ${type}
       url: ${bot.url}/flagger/${type}
       metadata:
-        token: "${bot.flaggerToken}"`)
+        token: "${bot.flaggerToken}"`,
+  )
   .join('\n')}
 
 Try it:

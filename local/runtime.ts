@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { ConsoleChat, noGroups } from '../shared/adapters/console-chat';
-import { startDynalite } from '../shared/adapters/dynalite';
+import { documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
 import { createTable, DynamoStore } from '../shared/adapters/dynamo-store';
-import { documentClient, dynamoClient } from '../shared/adapters/dynalite';
 import { MemoryQueue } from '../shared/adapters/memory-queue';
 import { SlackChat, SlackDirectory } from '../shared/adapters/slack-chat';
 import { type BotConfig, loadConfig } from '../shared/config/load';
@@ -51,7 +50,13 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
     : undefined;
   const chat = slack ? new SlackChat(slack) : new ConsoleChat();
   const queue = new MemoryQueue((job) => runJob({ config, store, chat }, job));
-  const deps: Deps = { config, store, queue, directory: slack ? new SlackDirectory(slack) : noGroups, now: () => new Date() };
+  const deps: Deps = {
+    config,
+    store,
+    queue,
+    directory: slack ? new SlackDirectory(slack) : noGroups,
+    now: () => new Date(),
+  };
 
   const port = settings.PORT;
   const { server, url } = await startServer({
@@ -65,9 +70,10 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
       ...(settings.SLACK_API_URL ? { apiUrl: settings.SLACK_API_URL } : {}),
     },
   });
-  const socket = settings.SLACK_APP_TOKEN && settings.SLACK_BOT_TOKEN
-    ? await startSocketMode(deps, settings.SLACK_APP_TOKEN, settings.SLACK_BOT_TOKEN)
-    : undefined;
+  const socket =
+    settings.SLACK_APP_TOKEN && settings.SLACK_BOT_TOKEN
+      ? await startSocketMode(deps, settings.SLACK_APP_TOKEN, settings.SLACK_BOT_TOKEN)
+      : undefined;
 
   return {
     url,
@@ -99,7 +105,10 @@ function localSecrets(dataDir: string): { flaggerToken: string; signingSecret: s
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    const secrets = { flaggerToken: randomBytes(18).toString('base64url'), signingSecret: randomBytes(16).toString('hex') };
+    const secrets = {
+      flaggerToken: randomBytes(18).toString('base64url'),
+      signingSecret: randomBytes(16).toString('hex'),
+    };
     writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
     return secrets;
   }

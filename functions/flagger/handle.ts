@@ -15,8 +15,13 @@ export function flaggerHandler(deps: () => Promise<CoreDeps>, token: string) {
       return text(answer.status, answer.message);
     } catch (error) {
       // Never a 5xx: Flagger drops 5xx bodies and retries. A refusal with the reason keeps the gate closed and visible.
-      console.error(JSON.stringify({ msg: 'hook failed', hook: call.hook, service: call.service, error: String(error) }));
-      return text(403, `release-bot could not process ${call.hook} for ${call.service} (${(error as Error).message}); the gate stays closed`);
+      console.error(
+        JSON.stringify({ msg: 'hook failed', hook: call.hook, service: call.service, error: String(error) }),
+      );
+      return text(
+        403,
+        `release-bot could not process ${call.hook} for ${call.service} (${(error as Error).message}); the gate stays closed`,
+      );
     }
   };
 }

@@ -15,7 +15,11 @@ export interface SlackSettings {
 /** POST /slack/events: slash commands, interactions and events, through Bolt. */
 export function slackHandler(deps: Deps, settings: SlackSettings) {
   // Signatures are checked by checkSlackRequest, which answers failures with a sentence instead of an empty 401.
-  const receiver = new AwsLambdaReceiver({ signingSecret: settings.signingSecret, signatureVerification: false, logLevel: LogLevel.ERROR });
+  const receiver = new AwsLambdaReceiver({
+    signingSecret: settings.signingSecret,
+    signatureVerification: false,
+    logLevel: LogLevel.ERROR,
+  });
   const app = new App({
     receiver,
     // A fixed authorization: no auth.test round trip to Slack inside the 3 s budget.

@@ -8,7 +8,10 @@ export class ConsoleChat implements Chat {
 
   async post(channel: string, message: ChatMessage, thread?: { ts: string }) {
     const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.counter).padStart(6, '0')}`;
-    this.print(thread ? `[slack ${channel} thread ${thread.ts}] reply ${ts}` : `[slack ${channel}] new message ${ts}`, message);
+    this.print(
+      thread ? `[slack ${channel} thread ${thread.ts}] reply ${ts}` : `[slack ${channel}] new message ${ts}`,
+      message,
+    );
     return { channel, ts };
   }
 

@@ -72,7 +72,9 @@ function resolve(doc: ConfigDocument, file: string): BotConfig {
       problems.push(`services.${service}.approvers: a manual gate needs at least one approver user or group`);
     }
     if (policy.approvers.groups.length === 0 && policy.quorum > policy.approvers.users.length && manual) {
-      problems.push(`services.${service}.quorum: ${policy.quorum} approvals can never be reached by ${policy.approvers.users.length} listed users`);
+      problems.push(
+        `services.${service}.quorum: ${policy.quorum} approvals can never be reached by ${policy.approvers.users.length} listed users`,
+      );
     }
     services.set(service, policy);
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
 
-const secret = (name: string) => z.string({ error: `${name} is not set` }).min(8, `${name} must be at least 8 characters`);
+const secret = (name: string) =>
+  z.string({ error: `${name} is not set` }).min(8, `${name} must be at least 8 characters`);
 
 /** Environment of the Lambda functions, one schema per concern; read once per container, failing fast by name. */
 export const awsSettingsSchema = z.object({
@@ -12,7 +13,9 @@ export const awsSettingsSchema = z.object({
 export const flaggerSettingsSchema = z.object({ FLAGGER_WEBHOOK_TOKEN: secret('FLAGGER_WEBHOOK_TOKEN') });
 export const slackSettingsSchema = z.object({
   SLACK_SIGNING_SECRET: secret('SLACK_SIGNING_SECRET'),
-  SLACK_BOT_TOKEN: z.string({ error: 'SLACK_BOT_TOKEN is not set' }).startsWith('xoxb-', 'SLACK_BOT_TOKEN is a bot token (xoxb-...)'),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'SLACK_BOT_TOKEN is not set' })
+    .startsWith('xoxb-', 'SLACK_BOT_TOKEN is a bot token (xoxb-...)'),
   SLACK_API_URL: z.string().url().optional(),
 });
 
@@ -30,6 +33,10 @@ export const localSettingsSchema = z.object({
 
 export function readSettings<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new ConfigError('environment', parsed.error.issues.map((i) => i.message));
+  if (!parsed.success)
+    throw new ConfigError(
+      'environment',
+      parsed.error.issues.map((i) => i.message),
+    );
   return parsed.data;
 }

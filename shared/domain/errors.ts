@@ -38,7 +38,10 @@ export class ConfigError extends ReleaseBotError {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super('BAD_CONFIG', `${file} is not a valid release-bot configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      'BAD_CONFIG',
+      `${file} is not a valid release-bot configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }

@@ -52,12 +52,18 @@ export function mayDecide(
     return { allowed: false, reason: `you are not an approver for ${policy.service} (${describeApprovers(policy)})` };
   }
   if (!policy.allowSelfApproval && deployedBy !== undefined && deployedBy === user) {
-    return { allowed: false, reason: `you deployed this release of ${policy.service}, and it needs someone else's approval` };
+    return {
+      allowed: false,
+      reason: `you deployed this release of ${policy.service}, and it needs someone else's approval`,
+    };
   }
   return { allowed: true };
 }
 
 export function describeApprovers(policy: ServicePolicy): string {
-  const names = [...policy.approvers.users.map((u) => `<@${u}>`), ...policy.approvers.groups.map((g) => `<!subteam^${g}>`)];
+  const names = [
+    ...policy.approvers.users.map((u) => `<@${u}>`),
+    ...policy.approvers.groups.map((g) => `<!subteam^${g}>`),
+  ];
   return names.length === 0 ? 'no approvers are configured' : `approvers: ${names.join(', ')}`;
 }

@@ -106,13 +106,23 @@ function end(run: Run, phase: Phase, at: string): void {
   run.outcome = phase === 'Succeeded' ? 'succeeded' : 'failed';
   run.endedAt = at;
   if (run.outcome === 'failed') run.weight = 0;
-  addToTimeline(run, { at, text: run.outcome === 'succeeded' ? 'Promoted' : 'Failed, rolled back', warning: run.outcome === 'failed' });
+  addToTimeline(run, {
+    at,
+    text: run.outcome === 'succeeded' ? 'Promoted' : 'Failed, rolled back',
+    warning: run.outcome === 'failed',
+  });
 }
 
 /** A newer revision replaced this run before it finished. */
 export function supersede(run: Run, at: Date): Run {
   if (run.state === 'ended') return run;
-  const next: Run = { ...run, state: 'ended', outcome: 'superseded', endedAt: at.toISOString(), timeline: [...run.timeline] };
+  const next: Run = {
+    ...run,
+    state: 'ended',
+    outcome: 'superseded',
+    endedAt: at.toISOString(),
+    timeline: [...run.timeline],
+  };
   addToTimeline(next, { at: next.endedAt ?? '', text: 'Superseded by a newer revision' });
   return next;
 }

@@ -6,7 +6,11 @@ import { type HttpResult, rawBody, text } from './responses';
 
 export const MAX_FLAGGER_BODY = 64 * 1024;
 
-const name = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes name');
+const name = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes name');
 const payloadSchema = z.object({
   name,
   namespace: name.max(63),
@@ -23,10 +27,12 @@ const payloadSchema = z.object({
  */
 export function readHookCall(event: APIGatewayProxyEventV2, expectedToken: string, now: Date): HookCall | HttpResult {
   const hook = /^\/flagger\/([^/]+)\/?$/.exec(event.rawPath)?.[1] ?? '';
-  if (!isHookType(hook)) return text(404, `Unknown Flagger hook "${hook}". Use /flagger/<type> with one of the eight webhook types.`);
+  if (!isHookType(hook))
+    return text(404, `Unknown Flagger hook "${hook}". Use /flagger/<type> with one of the eight webhook types.`);
   if (event.requestContext?.http?.method !== 'POST') return text(405, 'Flagger webhooks are POST requests.');
   const body = rawBody(event);
-  if (Buffer.byteLength(body) > MAX_FLAGGER_BODY) return text(413, `The payload is larger than ${MAX_FLAGGER_BODY} bytes.`);
+  if (Buffer.byteLength(body) > MAX_FLAGGER_BODY)
+    return text(413, `The payload is larger than ${MAX_FLAGGER_BODY} bytes.`);
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -35,7 +41,10 @@ export function readHookCall(event: APIGatewayProxyEventV2, expectedToken: strin
   }
   const token = tokenOf(json) ?? event.queryStringParameters?.token;
   if (!token || !sameSecret(token, expectedToken)) {
-    return text(401, 'Missing or wrong token: set metadata.token on the Canary webhook to the FLAGGER_WEBHOOK_TOKEN value.');
+    return text(
+      401,
+      'Missing or wrong token: set metadata.token on the Canary webhook to the FLAGGER_WEBHOOK_TOKEN value.',
+    );
   }
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) {

@@ -1,5 +1,5 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { verifySlackRequest } from '@slack/bolt';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type HttpResult, header, rawBody, text } from './responses';
 
 export const MAX_SLACK_BODY = 256 * 1024;
@@ -19,8 +19,10 @@ export function checkSlackRequest(
   if (Buffer.byteLength(body) > MAX_SLACK_BODY) return text(413, `The request is larger than ${MAX_SLACK_BODY} bytes.`);
   const signature = header(event.headers, 'x-slack-signature') ?? '';
   const timestamp = Number(header(event.headers, 'x-slack-request-timestamp'));
-  if (!signature || !Number.isFinite(timestamp)) return text(401, 'Missing X-Slack-Signature or X-Slack-Request-Timestamp.');
-  if (Math.abs(now.getTime() / 1000 - timestamp) > 300) return text(401, 'The request timestamp is more than 5 minutes away from now.');
+  if (!signature || !Number.isFinite(timestamp))
+    return text(401, 'Missing X-Slack-Signature or X-Slack-Request-Timestamp.');
+  if (Math.abs(now.getTime() / 1000 - timestamp) > 300)
+    return text(401, 'The request timestamp is more than 5 minutes away from now.');
   try {
     verifySlackRequest({
       signingSecret,
@@ -35,7 +37,12 @@ export function checkSlackRequest(
   const contentType = (header(event.headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (!parses(body, contentType)) return text(400, 'The body is neither a Slack form post nor JSON.');
   return {
-    event: { ...event, body, isBase64Encoded: false, headers: { ...lowerCased(event.headers), 'content-type': contentType } },
+    event: {
+      ...event,
+      body,
+      isBase64Encoded: false,
+      headers: { ...lowerCased(event.headers), 'content-type': contentType },
+    },
   };
 }
 
@@ -57,4 +64,12 @@ const isObject = (value: unknown): boolean => typeof value === 'object' && value
 const lowerCased = (headers: Record<string, string | undefined>) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 const noop = () => {};
-const quiet = { debug: noop, info: noop, warn: noop, error: noop, setLevel: noop, getLevel: () => 'error', setName: noop } as never;
+const quiet = {
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  setLevel: noop,
+  getLevel: () => 'error',
+  setName: noop,
+} as never;

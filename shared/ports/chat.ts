@@ -5,7 +5,11 @@ export interface ChatMessage {
 }
 
 export interface Chat {
-  post(channel: string, message: ChatMessage, thread?: { ts: string; broadcast?: boolean }): Promise<{ channel: string; ts: string }>;
+  post(
+    channel: string,
+    message: ChatMessage,
+    thread?: { ts: string; broadcast?: boolean },
+  ): Promise<{ channel: string; ts: string }>;
   update(channel: string, ts: string, message: ChatMessage): Promise<void>;
   postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
+import { currentRun } from '../usecases/current-run';
 import { approve, type DecisionResult, reject, requestRollback, setPause } from '../usecases/decisions';
 import type { Deps } from '../usecases/deps';
 import { history, listServices, status } from '../usecases/queries';
-import { currentRun } from '../usecases/current-run';
 import { ACTIONS, REJECT_VIEW, type RequestRef, rejectReasonView, rollbackConfirmation } from './blocks';
 import { HELP, parseCommand } from './commands';
 
@@ -47,7 +47,11 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
     const ref = readRef('value' in action ? action.value : undefined);
     const channel = body.channel?.id ?? '';
     if (!ref) return;
-    const result = await approve(deps, ref.s, { user: body.user.id, via: channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } });
+    const result = await approve(deps, ref.s, {
+      user: body.user.id,
+      via: channel,
+      request: { run: ref.r, gate: ref.g, attempt: ref.a },
+    });
     await tell(deps, channel, body.user.id, result);
   });
 
@@ -56,7 +60,12 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
     const ref = readRef('value' in action ? action.value : undefined);
     const channel = body.channel?.id ?? '';
     if (!ref) return;
-    const result = await requestRollback(deps, ref.s, { user: body.user.id, via: channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } }, 'rolled back from Slack');
+    const result = await requestRollback(
+      deps,
+      ref.s,
+      { user: body.user.id, via: channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } },
+      'rolled back from Slack',
+    );
     await tell(deps, channel, body.user.id, result);
   });
 
@@ -74,7 +83,12 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
     const ref = readRef(view.private_metadata) as (RequestRef & { c?: string }) | undefined;
     const reason = view.state.values.reason?.value?.value ?? '';
     if (!ref) return ack();
-    const result = await reject(deps, ref.s, { user: body.user.id, via: ref.c ?? 'modal', request: { run: ref.r, gate: ref.g, attempt: ref.a } }, reason);
+    const result = await reject(
+      deps,
+      ref.s,
+      { user: body.user.id, via: ref.c ?? 'modal', request: { run: ref.r, gate: ref.g, attempt: ref.a } },
+      reason,
+    );
     if (!result.ok) return ack({ response_action: 'errors', errors: { reason: result.message } });
     await ack();
     if (ref.c) await tell(deps, ref.c, body.user.id, result);
@@ -94,7 +108,10 @@ async function tell(deps: Deps, channel: string, user: string, result: DecisionR
 function readRef(value: string | undefined): RequestRef | undefined {
   try {
     const ref = JSON.parse(value ?? '') as Partial<RequestRef>;
-    return typeof ref.s === 'string' && typeof ref.r === 'number' && typeof ref.g === 'string' && typeof ref.a === 'number'
+    return typeof ref.s === 'string' &&
+      typeof ref.r === 'number' &&
+      typeof ref.g === 'string' &&
+      typeof ref.a === 'number'
       ? (ref as RequestRef)
       : undefined;
   } catch {

@@ -15,20 +15,30 @@ export interface RequestRef {
 export const ACTIONS = { approve: 'release_approve', reject: 'release_reject', rollback: 'release_rollback' } as const;
 export const REJECT_VIEW = 'release_reject_reason';
 
-const OUTCOME_ICON = { succeeded: ':large_green_circle:', failed: ':red_circle:', superseded: ':white_circle:' } as const;
+const OUTCOME_ICON = {
+  succeeded: ':large_green_circle:',
+  failed: ':red_circle:',
+  superseded: ':white_circle:',
+} as const;
 
 /** The one message per release that is edited in place: phase, weight on the rollout timeline, gates, recent events. */
 export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], service?: ServiceRecord): ChatMessage {
-  const state = run.outcome ? `${OUTCOME_ICON[run.outcome]} ${capitalize(run.outcome)}` : `:large_blue_circle: ${run.phase}`;
+  const state = run.outcome
+    ? `${OUTCOME_ICON[run.outcome]} ${capitalize(run.outcome)}`
+    : `:large_blue_circle: ${run.phase}`;
   const lines = [
     `*${runLabel(run)}* · ${state}`,
     `Canary weight ${run.weight}%  ${weightBar(policy, run)}`,
     ...gates.map(gateLine),
   ];
-  if (service?.paused && run.state !== 'ended') lines.push(`:double_vertical_bar: Paused by <@${service.paused.by}>: ${service.paused.reason}`);
+  if (service?.paused && run.state !== 'ended')
+    lines.push(`:double_vertical_bar: Paused by <@${service.paused.by}>: ${service.paused.reason}`);
   if (run.rollback) lines.push(`:rewind: Rollback requested by <@${run.rollback.by}>: ${run.rollback.reason}`);
   const recent = run.timeline.slice(-6).map((e) => `${e.warning ? ':warning: ' : ''}${time(e.at)} ${e.text}`);
-  const context = [run.checksum ? `revision \`${run.checksum.slice(0, 12)}\`` : 'waiting to start', `started ${time(run.startedAt)}`];
+  const context = [
+    run.checksum ? `revision \`${run.checksum.slice(0, 12)}\`` : 'waiting to start',
+    `started ${time(run.startedAt)}`,
+  ];
   if (run.deployedBy) context.push(`deployed by <@${run.deployedBy}>`);
   return {
     text: `${runLabel(run)}: ${run.outcome ?? run.phase}, canary weight ${run.weight}%`,
@@ -70,7 +80,9 @@ export function approvalRequest(policy: ServicePolicy, run: Run, gate: Gate, att
           value,
           confirm: {
             title: plain('Roll back?'),
-            text: plain(`Flagger will send all traffic back to the primary of ${run.service} and mark this release failed.`),
+            text: plain(
+              `Flagger will send all traffic back to the primary of ${run.service} and mark this release failed.`,
+            ),
             confirm: plain('Roll back'),
             deny: plain('Cancel'),
             style: 'danger',
@@ -88,7 +100,10 @@ export function rollbackConfirmation(run: Run): ChatMessage {
   return {
     text: `Roll back ${runLabel(run)}?`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Roll back *${runLabel(run)}* (${run.phase}, canary weight ${run.weight}%)?` } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `Roll back *${runLabel(run)}* (${run.phase}, canary weight ${run.weight}%)?` },
+      },
       {
         type: 'actions',
         elements: [
@@ -98,7 +113,12 @@ export function rollbackConfirmation(run: Run): ChatMessage {
             style: 'danger',
             text: plain('Yes, roll back'),
             value: JSON.stringify(ref),
-            confirm: { title: plain('Roll back?'), text: plain('All traffic goes back to the primary.'), confirm: plain('Roll back'), deny: plain('Cancel') },
+            confirm: {
+              title: plain('Roll back?'),
+              text: plain('All traffic goes back to the primary.'),
+              confirm: plain('Roll back'),
+              deny: plain('Cancel'),
+            },
           },
         ],
       },
@@ -128,7 +148,8 @@ export function rejectReasonView(ref: RequestRef): Record<string, unknown> {
 
 function weightBar(policy: ServicePolicy, run: Run): string {
   const steps: number[] = [];
-  for (let w = policy.analysis.stepWeight; w < policy.analysis.maxWeight; w += policy.analysis.stepWeight) steps.push(w);
+  for (let w = policy.analysis.stepWeight; w < policy.analysis.maxWeight; w += policy.analysis.stepWeight)
+    steps.push(w);
   steps.push(policy.analysis.maxWeight);
   const done = run.outcome === 'succeeded';
   const marks = steps.map((w) => (done || run.weight >= w ? `*${w}*` : `${w}`));
@@ -149,11 +170,13 @@ function gateLine(gate: Gate): string {
 const approversText = (policy: ServicePolicy): string =>
   `approvers: ${[...policy.approvers.users.map((u) => `<@${u}>`), ...policy.approvers.groups.map((g) => `<!subteam^${g}>`)].join(' ')}` +
   (policy.quorum > 1 ? ` (${policy.quorum} needed)` : '');
-const mentions = (gate: Gate): string => Object.keys(gate.approvals).map((u) => `<@${u}>`).join(', ');
+const mentions = (gate: Gate): string =>
+  Object.keys(gate.approvals)
+    .map((u) => `<@${u}>`)
+    .join(', ');
 const plain = (text: string) => ({ type: 'plain_text', text, emoji: true });
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 /** Slack shows each reader's local time for this syntax; the fallback is UTC. */
-const time = (iso: string): string =>
-  `<!date^${Math.floor(Date.parse(iso) / 1000)}^{time}|${iso.slice(11, 16)} UTC>`;
+const time = (iso: string): string => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{time}|${iso.slice(11, 16)} UTC>`;
 /** Section text is limited to 3000 characters. */
 const clip = (text: string): string => (text.length > 3000 ? `${text.slice(0, 2990)}…` : text);

@@ -24,7 +24,12 @@ const done = (message: string): DecisionResult => ({ ok: true, message });
 
 type Action = 'approve' | 'reject' | 'rollback' | 'pause' | 'resume';
 
-export async function approve(deps: Deps, service: ServiceId, who: Decider, gateName?: string): Promise<DecisionResult> {
+export async function approve(
+  deps: Deps,
+  service: ServiceId,
+  who: Decider,
+  gateName?: string,
+): Promise<DecisionResult> {
   const target = await pendingGate(deps, service, who, gateName, 'approve');
   if ('message' in target) return target;
   const { run, gate } = target;
@@ -40,7 +45,13 @@ export async function approve(deps: Deps, service: ServiceId, who: Decider, gate
   let message = `Approved (${count}/${gate.quorum}).`;
   if (count >= gate.quorum && (await deps.store.decideGate(gate, { status: 'approved' }, now))) {
     message = `Approved: Flagger may now ${gateTitle(gate)} for ${runLabel(run)} at its next check.`;
-    await deps.queue.send({ kind: 'announce', service, run: run.number, key: `approved:${gate.key}`, text: `:white_check_mark: ${mentions(result.gate)} approved: ${gateTitle(gate)}.` });
+    await deps.queue.send({
+      kind: 'announce',
+      service,
+      run: run.number,
+      key: `approved:${gate.key}`,
+      text: `:white_check_mark: ${mentions(result.gate)} approved: ${gateTitle(gate)}.`,
+    });
   }
   await refresh(deps, service, run.number, gate);
   return done(message);
@@ -58,7 +69,9 @@ export async function reject(
   const { run, gate } = target;
   const now = deps.now().toISOString();
   const why = reason.trim() || 'no reason given';
-  if (!(await deps.store.decideGate(gate, { status: 'rejected', rejection: { by: who.user, at: now, reason: why } }, now))) {
+  if (
+    !(await deps.store.decideGate(gate, { status: 'rejected', rejection: { by: who.user, at: now, reason: why } }, now))
+  ) {
     return settledAlready(deps, service, who, run, gate, 'reject');
   }
   await record(deps, who, 'reject', 'accepted', run, gate, `rejected: ${why}`);
@@ -68,16 +81,28 @@ export async function reject(
     await updateRun(deps.store, service, run.number, (r) => (r.rollback ? undefined : { ...r, rollback }));
     consequence = 'Flagger will roll the canary back at its next check.';
   }
-  await deps.queue.send({ kind: 'announce', service, run: run.number, key: `rejected:${gate.key}`, text: `:no_entry: <@${who.user}> rejected: ${gateTitle(gate)}. Reason: ${why}. ${consequence}` });
+  await deps.queue.send({
+    kind: 'announce',
+    service,
+    run: run.number,
+    key: `rejected:${gate.key}`,
+    text: `:no_entry: <@${who.user}> rejected: ${gateTitle(gate)}. Reason: ${why}. ${consequence}`,
+  });
   await refresh(deps, service, run.number, gate);
   return done(`Rejected. ${consequence}`);
 }
 
-export async function requestRollback(deps: Deps, service: ServiceId, who: Decider, reason: string): Promise<DecisionResult> {
+export async function requestRollback(
+  deps: Deps,
+  service: ServiceId,
+  who: Decider,
+  reason: string,
+): Promise<DecisionResult> {
   const allowed = await permitted(deps, service, who, 'rollback');
   if ('message' in allowed) return allowed;
   const { run } = allowed;
-  if (!run || run.state === 'ended') return refused(`No release of ${service} is in progress, so there is nothing to roll back.`);
+  if (!run || run.state === 'ended')
+    return refused(`No release of ${service} is in progress, so there is nothing to roll back.`);
   if (who.request && who.request.run !== run.number) return refused(staleRun(who.request.run, run));
   if (run.rollback) {
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
@@ -85,21 +110,37 @@ export async function requestRollback(deps: Deps, service: ServiceId, who: Decid
   }
   if (!canRollBack(run)) {
     await record(deps, who, 'rollback', 'refused', run, undefined, `phase ${run.phase}`);
-    return refused(`${runLabel(run)} is ${run.phase}: no traffic has moved to the canary, and Flagger does not roll back from there. Reject its gate instead.`);
+    return refused(
+      `${runLabel(run)} is ${run.phase}: no traffic has moved to the canary, and Flagger does not roll back from there. Reject its gate instead.`,
+    );
   }
   const rollback = { by: who.user, at: deps.now().toISOString(), reason: reason || 'requested in Slack' };
-  const updated = await updateRun(deps.store, service, run.number, (r) => (r.rollback ? undefined : { ...r, rollback }));
+  const updated = await updateRun(deps.store, service, run.number, (r) =>
+    r.rollback ? undefined : { ...r, rollback },
+  );
   if (updated?.rollback?.at !== rollback.at || updated.rollback.by !== who.user) {
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
     return done(`A rollback of ${runLabel(run)} was already requested.`);
   }
   await record(deps, who, 'rollback', 'accepted', run, undefined, reason || 'requested in Slack');
-  await deps.queue.send({ kind: 'announce', service, run: run.number, key: 'rollback', text: `:rewind: <@${who.user}> asked to roll back ${runLabel(run)}. Flagger will do it at its next check.` });
+  await deps.queue.send({
+    kind: 'announce',
+    service,
+    run: run.number,
+    key: 'rollback',
+    text: `:rewind: <@${who.user}> asked to roll back ${runLabel(run)}. Flagger will do it at its next check.`,
+  });
   await deps.queue.send({ kind: 'sync-thread', service, run: run.number });
   return done(`Rollback requested: Flagger will roll back ${runLabel(run)} at its next check.`);
 }
 
-export async function setPause(deps: Deps, service: ServiceId, who: Decider, pause: boolean, reason = ''): Promise<DecisionResult> {
+export async function setPause(
+  deps: Deps,
+  service: ServiceId,
+  who: Decider,
+  pause: boolean,
+  reason = '',
+): Promise<DecisionResult> {
   const action = pause ? 'pause' : 'resume';
   const allowed = await permitted(deps, service, who, action);
   if ('message' in allowed) return allowed;
@@ -117,12 +158,19 @@ export async function setPause(deps: Deps, service: ServiceId, who: Decider, pau
     await deps.queue.send({ kind: 'announce', service, run: allowed.run.number, key: `${action}:${at}`, text });
     await deps.queue.send({ kind: 'sync-thread', service, run: allowed.run.number });
   }
-  return done(pause ? `Paused: ${service} holds its traffic weight until \`/canary resume ${service}\`.` : `Resumed ${service}.`);
+  return done(
+    pause ? `Paused: ${service} holds its traffic weight until \`/canary resume ${service}\`.` : `Resumed ${service}.`,
+  );
 }
 
 type Permitted = { policy: ServicePolicy; run: Run | undefined };
 
-async function permitted(deps: Deps, service: ServiceId, who: Decider, action: Action): Promise<Permitted | DecisionResult> {
+async function permitted(
+  deps: Deps,
+  service: ServiceId,
+  who: Decider,
+  action: Action,
+): Promise<Permitted | DecisionResult> {
   const policy = deps.config.services.get(service);
   if (!policy) return refused(`${service} is not configured in release-bot.`);
   const run = await currentRun(deps.store, service);
@@ -150,7 +198,8 @@ async function pendingGate(
   if (who.request) {
     const gate = await deps.store.getGate(service, run.number, who.request.gate);
     if (!gate) return refused('That approval request no longer exists.');
-    if (gate.attempt !== who.request.attempt) return refused('That approval request expired; use the newer one in the thread.');
+    if (gate.attempt !== who.request.attempt)
+      return refused('That approval request expired; use the newer one in the thread.');
     if (gate.status !== 'pending') return settledAlready(deps, service, who, run, gate, action);
     return { ...allowed, run, gate };
   }
@@ -163,7 +212,14 @@ async function pendingGate(
   return refused(`Several gates are waiting (${matching.map((g) => g.key).join(', ')}); name one.`);
 }
 
-async function settledAlready(deps: Deps, service: ServiceId, who: Decider, run: Run, gate: Gate, action: 'approve' | 'reject') {
+async function settledAlready(
+  deps: Deps,
+  service: ServiceId,
+  who: Decider,
+  run: Run,
+  gate: Gate,
+  action: 'approve' | 'reject',
+) {
   const current = (await deps.store.getGate(service, run.number, gate.key)) ?? gate;
   await record(deps, who, action, 'duplicate', run, current, `already ${current.status}`);
   const by = current.status === 'rejected' ? `<@${current.rejection?.by}>` : mentions(current);
@@ -185,7 +241,15 @@ async function record(
   detail: string,
   service = run?.service ?? gate?.service ?? '',
 ): Promise<void> {
-  const entry: AuditEntry = { service, at: deps.now().toISOString(), actor: who.user, action, outcome, via: who.via, detail };
+  const entry: AuditEntry = {
+    service,
+    at: deps.now().toISOString(),
+    actor: who.user,
+    action,
+    outcome,
+    via: who.via,
+    detail,
+  };
   if (run) entry.run = run.number;
   if (gate) Object.assign(entry, { gate: gate.key, attempt: gate.attempt, evidence: gate.evidence });
   await deps.store.appendAudit(entry);
@@ -193,4 +257,7 @@ async function record(
 
 const staleRun = (asked: number, run: Run): string =>
   `That request belongs to release #${asked}; ${runLabel(run)} is the current one.`;
-const mentions = (gate: Gate): string => Object.keys(gate.approvals).map((u) => `<@${u}>`).join(', ') || 'nobody';
+const mentions = (gate: Gate): string =>
+  Object.keys(gate.approvals)
+    .map((u) => `<@${u}>`)
+    .join(', ') || 'nobody';

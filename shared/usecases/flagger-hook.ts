@@ -30,7 +30,8 @@ export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookAn
   const run = placed.run;
 
   if (call.hook === 'rollback') {
-    if (run?.rollback) return yes(`rolling back ${runLabel(run)}: requested by ${run.rollback.by} (${run.rollback.reason})`);
+    if (run?.rollback)
+      return yes(`rolling back ${runLabel(run)}: requested by ${run.rollback.by} (${run.rollback.reason})`);
     return no(run ? `no rollback requested for ${runLabel(run)}` : `no release of ${call.service} is in progress`);
   }
   if (!isGateType(call.hook)) return yes(`${call.hook} recorded${run ? ` for ${runLabel(run)}` : ''}`);
@@ -46,7 +47,9 @@ async function answerGate(
   gate: GateType,
 ): Promise<HookAnswer> {
   if (service?.paused && gate !== 'confirm-rollout') {
-    return no(`${policy.service} is paused by ${service.paused.by} (${service.paused.reason}); /canary resume ${policy.service} to continue`);
+    return no(
+      `${policy.service} is paused by ${service.paused.by} (${service.paused.reason}); /canary resume ${policy.service} to continue`,
+    );
   }
   const target = gate === 'confirm-traffic-increase' ? nextWeight(policy, run.weight) : undefined;
   if (!needsHuman(policy, gate, target ?? 100)) {
@@ -57,7 +60,9 @@ async function answerGate(
   switch (request.status) {
     case 'approved':
       if (target !== undefined) await advanceWeight(deps, run, target);
-      return yes(`approved by ${Object.keys(request.approvals).join(', ')}: ${gateTitle(request)} for ${runLabel(run)}`);
+      return yes(
+        `approved by ${Object.keys(request.approvals).join(', ')}: ${gateTitle(request)} for ${runLabel(run)}`,
+      );
     case 'rejected':
       return no(`rejected by ${request.rejection?.by}: ${request.rejection?.reason}`);
     case 'pending':
@@ -81,13 +86,31 @@ async function currentRequest(
   let request = stored;
   if (created) {
     await audit(deps, request, 'gate-opened', `approval requested to ${gateTitle(request)}`);
-    await deps.queue.send({ kind: 'request-approval', service: run.service, run: run.number, gate: request.key, attempt: 1 });
+    await deps.queue.send({
+      kind: 'request-approval',
+      service: run.service,
+      run: run.number,
+      gate: request.key,
+      attempt: 1,
+    });
   } else if (isExpired(request, now)) {
     const next = rearm(request, policy, now);
     if (await deps.store.rearmGate(next, request.attempt)) {
       await audit(deps, next, 'gate-reopened', `request ${request.attempt} expired without a decision; asking again`);
-      await deps.queue.send({ kind: 'announce', service: run.service, run: run.number, key: `expired:${request.key}#${request.attempt}`, text: `:hourglass: The request to ${gateTitle(request)} expired without enough approvals. Asking again.` });
-      await deps.queue.send({ kind: 'request-approval', service: run.service, run: run.number, gate: next.key, attempt: next.attempt });
+      await deps.queue.send({
+        kind: 'announce',
+        service: run.service,
+        run: run.number,
+        key: `expired:${request.key}#${request.attempt}`,
+        text: `:hourglass: The request to ${gateTitle(request)} expired without enough approvals. Asking again.`,
+      });
+      await deps.queue.send({
+        kind: 'request-approval',
+        service: run.service,
+        run: run.number,
+        gate: next.key,
+        attempt: next.attempt,
+      });
     }
     request = (await deps.store.getGate(run.service, run.number, request.key)) ?? next;
   } else if (request.status === 'pending' && quorumReached(request)) {
@@ -99,10 +122,17 @@ async function currentRequest(
 
 async function advanceWeight(deps: CoreDeps, run: Run, target: number): Promise<void> {
   // Provisional: Flagger's "Advance ... canary weight N" event confirms or corrects it.
-  await updateRun(deps.store, run.service, run.number, (r) => (r.weight < target ? { ...r, weight: target } : undefined));
+  await updateRun(deps.store, run.service, run.number, (r) =>
+    r.weight < target ? { ...r, weight: target } : undefined,
+  );
 }
 
-async function audit(deps: CoreDeps, gate: Gate, action: 'gate-opened' | 'gate-reopened', detail: string): Promise<void> {
+async function audit(
+  deps: CoreDeps,
+  gate: Gate,
+  action: 'gate-opened' | 'gate-reopened',
+  detail: string,
+): Promise<void> {
   await deps.store.appendAudit({
     service: gate.service,
     at: deps.now().toISOString(),

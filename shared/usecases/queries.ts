@@ -30,7 +30,9 @@ export async function status(deps: Deps, service: ServiceId): Promise<string> {
 export async function history(deps: Deps, service: ServiceId): Promise<string> {
   if (!deps.config.services.has(service)) return `${service} is not configured in release-bot.`;
   const [runs, audit] = await Promise.all([deps.store.listRuns(service, 5), deps.store.listAudit(service, 15)]);
-  const runLines = runs.map((r) => `• #${r.number} ${r.outcome ?? r.phase} (started ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
+  const runLines = runs.map(
+    (r) => `• #${r.number} ${r.outcome ?? r.phase} (started ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
+  );
   const auditLines = audit.map(
     (a) =>
       `• ${a.at.slice(0, 19).replace('T', ' ')} ${a.actor.startsWith('U') || a.actor.startsWith('W') ? `<@${a.actor}>` : a.actor} ` +

@@ -47,7 +47,15 @@ async function syncThread(deps: WorkerDeps, service: ServiceId, number: number):
   const hash = digest(message);
   if (!thread) {
     const posted = await deps.chat.post(policy.channel, message);
-    const created: ThreadRecord = { service, run: number, channel: posted.channel, ts: posted.ts, posted: [], requests: {}, statusHash: hash };
+    const created: ThreadRecord = {
+      service,
+      run: number,
+      channel: posted.channel,
+      ts: posted.ts,
+      posted: [],
+      requests: {},
+      statusHash: hash,
+    };
     await deps.store.saveThread(created);
     return created;
   }
@@ -80,5 +88,3 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
 }
 
 const digest = (message: ChatMessage): string => createHash('sha256').update(JSON.stringify(message)).digest('hex');
-
-
