@@ -54,20 +54,23 @@ export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], se
 export function approvalRequest(policy: ServicePolicy, run: Run, gate: Gate, attempt: number): ChatMessage {
   const title = `${capitalize(gateTitle(gate))} for ${runLabel(run)}`;
   const stale = attempt < gate.attempt;
+  const closed = gate.status === 'pending' && run.state === 'ended';
   const status = stale
     ? ':hourglass: Expired without enough approvals'
-    : gate.status === 'pending'
-      ? `:raising_hand: Waiting for approval: ${approvalCount(gate)}/${gate.quorum} · expires ${time(gate.expiresAt)}`
-      : gate.status === 'approved'
-        ? `:white_check_mark: Approved by ${mentions(gate)}`
-        : `:no_entry: Rejected by <@${gate.rejection?.by}>: ${gate.rejection?.reason}`;
+    : closed
+      ? `:white_circle: Closed without a decision: the release ${run.outcome === 'superseded' ? 'was superseded' : 'ended'}`
+      : gate.status === 'pending'
+        ? `:raising_hand: Waiting for approval: ${approvalCount(gate)}/${gate.quorum} · expires ${time(gate.expiresAt)}`
+        : gate.status === 'approved'
+          ? `:white_check_mark: Approved by ${mentions(gate)}`
+          : `:no_entry: Rejected by <@${gate.rejection?.by}>: ${gate.rejection?.reason}`;
   const ref: RequestRef = { s: run.service, r: run.number, g: gate.key, a: attempt };
   const value = JSON.stringify(ref);
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*${title}*\n${status}`) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${gate.evidence} · ${approversText(policy)}`) }] },
   ];
-  if (!stale && gate.status === 'pending') {
+  if (!stale && !closed && gate.status === 'pending') {
     blocks.push({
       type: 'actions',
       elements: [

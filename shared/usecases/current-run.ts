@@ -8,6 +8,8 @@ export interface Placed {
   service: ServiceRecord | undefined;
   run: Run | undefined;
   started: boolean;
+  /** This call ended the run (post-rollout, or a terminal event). */
+  ended: boolean;
   superseded?: Run;
 }
 
@@ -26,11 +28,16 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
     const count = service?.runCount ?? 0;
     const current = count > 0 ? await store.getRun(call.service, count) : undefined;
     const placement = placeHook(current, call);
-    if (placement === 'none') return { service, run: undefined, started: false };
+    if (placement === 'none') return { service, run: undefined, started: false, ended: false };
     if (placement === 'new') {
       const run = applyHook(newRun(call, count + 1), call);
       if (!(await store.startRun(run, count))) continue;
-      const placed: Placed = { service, run: await store.getRun(call.service, run.number), started: true };
+      const placed: Placed = {
+        service,
+        run: await store.getRun(call.service, run.number),
+        started: true,
+        ended: false,
+      };
       if (current && current.state !== 'ended') {
         const ended = supersede(current, call.receivedAt);
         if (await store.saveRun(ended)) placed.superseded = ended;
@@ -39,8 +46,11 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
     }
     if (!current) continue;
     const next = applyHook(current, call);
-    if (next === current) return { service, run: current, started: false };
-    if (await store.saveRun(next)) return { service, run: { ...next, version: next.version + 1 }, started: false };
+    if (next === current) return { service, run: current, started: false, ended: false };
+    if (await store.saveRun(next)) {
+      const ended = current.state !== 'ended' && next.state === 'ended';
+      return { service, run: { ...next, version: next.version + 1 }, started: false, ended };
+    }
   }
   throw new Error(`could not record ${call.hook} for ${call.service}: too many concurrent writes`);
 }

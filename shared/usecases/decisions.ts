@@ -195,6 +195,7 @@ async function pendingGate(
   const { run } = allowed;
   if (!run) return refused(`No release of ${service} is in progress.`);
   if (who.request && who.request.run !== run.number) return refused(staleRun(who.request.run, run));
+  if (run.state === 'ended') return refused(`${runLabel(run)} has ended (${run.outcome}); there is nothing to decide.`);
   if (who.request) {
     const gate = await deps.store.getGate(service, run.number, who.request.gate);
     if (!gate) return refused('That approval request no longer exists.');

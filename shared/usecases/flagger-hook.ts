@@ -22,11 +22,7 @@ export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookAn
     return isGateType(call.hook) || call.hook === 'rollback' ? no(message) : yes(`${message}; ${call.hook} ignored`);
   }
   const placed = await recordHook(deps.store, call);
-  if (placed.started && placed.run) await deps.store.appendAudit(runStarted(placed.run, placed));
-  if (placed.run) await deps.queue.send({ kind: 'sync-thread', service: call.service, run: placed.run.number });
-  if (placed.superseded) {
-    await deps.queue.send({ kind: 'sync-thread', service: call.service, run: placed.superseded.number });
-  }
+  await reportRunChanges(deps, placed);
   const run = placed.run;
 
   if (call.hook === 'rollback') {
@@ -148,18 +144,51 @@ async function audit(
   });
 }
 
-function runStarted(run: Run, placed: Placed) {
-  const superseded = placed.superseded ? `; supersedes release #${placed.superseded.number}` : '';
-  return {
+/** Audit and thread updates for what this call changed: a run started, ended, or was replaced by a newer one. */
+async function reportRunChanges(deps: CoreDeps, placed: Placed): Promise<void> {
+  const { run, superseded } = placed;
+  if (!run) return;
+  const entry = {
     service: run.service,
-    at: run.startedAt,
+    at: run.updatedAt,
     actor: 'flagger',
-    action: 'run-started' as const,
     outcome: 'accepted' as const,
     run: run.number,
     via: 'flagger',
-    detail: `new revision detected${superseded}`,
   };
+  if (placed.started) {
+    const detail = `new revision detected${superseded ? `; supersedes release #${superseded.number}` : ''}`;
+    await deps.store.appendAudit({ ...entry, action: 'run-started', detail });
+  }
+  await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
+  if (placed.ended) {
+    await deps.store.appendAudit({ ...entry, action: 'run-ended', detail: run.outcome ?? 'ended' });
+    await closeRun(
+      deps,
+      run,
+      run.outcome === 'succeeded'
+        ? ':tada: Promoted: the primary now runs the new revision.'
+        : ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
+    );
+  }
+  if (superseded) {
+    await closeRun(deps, superseded, `:fast_forward: Superseded: a newer revision started release #${run.number}.`);
+  }
+}
+
+/** Says how the run ended in its thread, and takes the buttons off requests nobody needs to answer any more. */
+async function closeRun(deps: CoreDeps, run: Run, text: string): Promise<void> {
+  await deps.queue.send({ kind: 'announce', service: run.service, run: run.number, key: 'end', text });
+  for (const gate of await deps.store.listGates(run.service, run.number)) {
+    if (gate.status !== 'pending') continue;
+    await deps.queue.send({
+      kind: 'request-approval',
+      service: run.service,
+      run: run.number,
+      gate: gate.key,
+      attempt: gate.attempt,
+    });
+  }
 }
 
 const approverList = (policy: ServicePolicy): string =>

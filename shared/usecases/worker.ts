@@ -78,7 +78,7 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
     await deps.chat.update(thread.channel, ts, message);
     return;
   }
-  if (attempt < gate.attempt || gate.status !== 'pending') return; // never post a request nobody can act on
+  if (attempt < gate.attempt || gate.status !== 'pending' || run.state === 'ended') return; // nobody can act on it
   // Broadcast: a request hidden in a thread is missed at 2 a.m.; the channel shows it too.
   const posted = await deps.chat.post(thread.channel, message, { ts: thread.ts, broadcast: true });
   await deps.store.saveThread({ ...thread, requests: { ...thread.requests, [slot]: posted.ts } });

@@ -23,7 +23,7 @@ describe('Local server: approvals in Slack answer Flagger gates', () => {
     const posts = h.slack.called('chat.postMessage');
     expect(posts).toHaveLength(2);
     expect(posts[0]?.args.channel).toBe('C0RELEASES1');
-    expect(posts[1]?.args.thread_ts).toBe(posts[0]?.args.ts ?? '1700000000.000001');
+    expect(posts[1]?.args.thread_ts).toBe(posts[0]?.result.ts);
     expect(posts[1]?.args.reply_broadcast).toBe('true');
     const value = buttonValue(h.slack, ACTIONS.approve);
     expect(JSON.parse(value)).toEqual({ s: 'production/product-service', r: 1, g: 'confirm-promotion', a: 1 });

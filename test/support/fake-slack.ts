@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  result: Record<string, unknown>;
 }
 
 /**
@@ -24,9 +25,10 @@ export class FakeSlack {
       req.on('end', () => {
         const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
         const args = decode(Buffer.concat(chunks).toString('utf8'), req.headers['content-type'] ?? '');
-        this.calls.push({ method, args });
+        const result = this.answer(method, args);
+        this.calls.push({ method, args, result });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(this.answer(method, args)));
+        res.end(JSON.stringify(result));
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
