@@ -9,6 +9,7 @@ import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { BUNDLE } from './bundle';
 
 export interface ReleaseBotStackProps extends StackProps {
   /** The YAML configuration bundled into every function. */
@@ -116,11 +117,11 @@ export class ReleaseBotStack extends Stack {
       }),
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // CommonJS dependencies (Bolt, the AWS SDK) call require(); ESM bundles need it defined.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        target: BUNDLE.target,
+        minify: BUNDLE.minify,
+        sourceMap: BUNDLE.sourcemap,
+        banner: BUNDLE.banner,
+        externalModules: BUNDLE.external,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

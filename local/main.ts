@@ -24,8 +24,9 @@ ${['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback
   )
   .join('\n')}
 
-Try it:
+Try it (as Flagger, then as an approver in Slack, then as Flagger again):
   curl -i -d '{"name":"${name}","namespace":"${namespace}","phase":"Progressing","checksum":"abc123","metadata":{"token":"${bot.flaggerToken}"}}' ${bot.url}/flagger/confirm-promotion
+  npm run slack -- "/canary approve ${service}" --user ${firstApprover(bot)}
 `);
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing queued Slack work and stopping`);
@@ -34,6 +35,11 @@ Try it:
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function firstApprover(bot: Awaited<ReturnType<typeof startLocal>>): string {
+  const policy = bot.config.services.values().next().value;
+  return policy?.approvers.users[0] ?? 'U0APPROVER1';
 }
 
 main().catch((error) => {
