@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { BUNDLE } from '../infra/bundle';
+import { bundleFunction } from '../infra/bundle';
 
 /**
  * Cold start of each function as Lambda would load it: the same ESM bundle as the CDK stack builds, loaded by a
@@ -10,7 +9,7 @@ import { BUNDLE } from '../infra/bundle';
  * Prints bundle size and the median and worst of N runs for process start, import (Lambda's init) and first call.
  */
 const RUNS = Number(process.env.RUNS ?? 10);
-const OUT = join(__dirname, '..', '.bench');
+const OUT = join(__dirname, '..', '.build', 'bench');
 const FUNCTIONS = {
   flagger: {
     event: {
@@ -47,20 +46,7 @@ async function main(): Promise<void> {
   console.log('function  bundle   import p50/max   first call p50/max   total p50/max');
   for (const [name, { event }] of Object.entries(FUNCTIONS)) {
     const file = join(OUT, `${name}.mjs`);
-    await build({
-      entryPoints: [join(__dirname, '..', 'functions', name, 'handler.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: file,
-      target: BUNDLE.target,
-      minify: BUNDLE.minify,
-      sourcemap: BUNDLE.sourcemap,
-      banner: { js: BUNDLE.banner },
-      external: BUNDLE.external,
-      mainFields: ['module', 'main'],
-      logLevel: 'error',
-    });
+    await bundleFunction(join(__dirname, '..', 'functions', name, 'handler.ts'), file);
     const samples = Array.from({ length: RUNS }, () => measure(file, event));
     const kb = Math.round(statSync(file).size / 1024);
     const col = (key: keyof Sample) =>

@@ -8,3 +8,22 @@ export const BUNDLE = {
   // The Lambda runtime ships AWS SDK v3.
   external: ['@aws-sdk/*'],
 };
+
+/** Bundles one Lambda entry point the way the stack does, for tests and benchmarks that load it in plain Node. */
+export async function bundleFunction(entry: string, outfile: string): Promise<void> {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    target: BUNDLE.target,
+    minify: BUNDLE.minify,
+    sourcemap: BUNDLE.sourcemap,
+    banner: { js: BUNDLE.banner },
+    external: BUNDLE.external,
+    logLevel: 'error',
+  });
+}
