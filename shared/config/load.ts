@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../domain/errors';
 import type { ServiceId } from '../domain/flagger';
 import type { ServicePolicy } from '../domain/policy';
@@ -44,41 +44,47 @@ export function parseConfig(text: string, file = '<config>'): BotConfig {
     throw new ConfigError(
       file,
       parsed.error.issues.map((issue) => {
-        const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number] } | undefined;
-        const where = node?.range ? ` (line ${lineCounter.linePos(node.range[0]).line})` : '';
-        return `${issue.path.join('.') || '(top level)'}${where}: ${issue.message}`;
+        // Point at the offending key itself, or at the nearest part of the document that exists.
+        const path = [...issue.path, ...('keys' in issue ? issue.keys.slice(0, 1) : [])] as (string | number)[];
+        const line = lineOf(doc, lineCounter, path);
+        // zod wraps a record key's own message in an invalid_key issue.
+        const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+        return `${issue.path.join('.') || '(top level)'}${line ? ` (line ${line})` : ''}: ${message}`;
       }),
     );
   }
   return resolve(parsed.data, file);
 }
 
+/** The line of the key at `path`, or of the nearest enclosing key the document has. */
+function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number | undefined {
+  for (let depth = path.length; depth > 0; depth--) {
+    const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[depth - 1]);
+      const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+      if (range) return counter.linePos(range[0]).line;
+    }
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number] } | undefined;
+    if (node?.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
 function resolve(doc: ConfigDocument, file: string): BotConfig {
   const defaults = { ...BUILTIN_DEFAULTS, ...stripUndefined(doc.defaults) };
   const services = new Map<ServiceId, ServicePolicy>();
-  const problems: string[] = [];
   for (const [service, own] of Object.entries(doc.services)) {
-    const policy: ServicePolicy = {
+    services.set(service, {
       ...defaults,
       ...stripUndefined(own),
-      slo: { ...defaults.slo, ...own.slo },
+      slo: { ...BUILTIN_DEFAULTS.slo, ...stripUndefined(doc.defaults.slo ?? {}), ...stripUndefined(own.slo ?? {}) },
       service,
       channel: own.channel,
       gates: own.gates,
       analysis: own.analysis,
-    };
-    const manual = Object.values(policy.gates).some((g) => g.mode === 'manual');
-    if (manual && policy.approvers.users.length + policy.approvers.groups.length === 0) {
-      problems.push(`services.${service}.approvers: a manual gate needs at least one approver user or group`);
-    }
-    if (policy.approvers.groups.length === 0 && policy.quorum > policy.approvers.users.length && manual) {
-      problems.push(
-        `services.${service}.quorum: ${policy.quorum} approvals can never be reached by ${policy.approvers.users.length} listed users`,
-      );
-    }
-    services.set(service, policy);
+    });
   }
-  if (problems.length > 0) throw new ConfigError(file, problems);
   return { file, services, clusters: doc.clusters };
 }
 

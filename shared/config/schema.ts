@@ -27,19 +27,18 @@ const trafficGate = z.union([
   }),
 ]);
 
+/** Each SLO value can be set on its own; the rest come from defaults, then from the design document. */
 const slo = z.strictObject({
-  successRate: z.number().min(0).max(100).describe('minimum request success rate, %'),
-  p95LatencyMs: z.number().positive().describe('p95 latency must stay below this, ms'),
-  errorRate: z.number().min(0).max(100).describe('error rate must stay below this, %'),
+  successRate: z.number().min(0).max(100).describe('minimum request success rate, %').optional(),
+  p95LatencyMs: z.number().positive().describe('p95 latency must stay below this, ms').optional(),
+  errorRate: z.number().min(0).max(100).describe('error rate must stay below this, %').optional(),
 });
 
 const policy = z.strictObject({
-  approvers: z
-    .strictObject({
-      users: z.array(slackUserId).default([]),
-      groups: z.array(slackGroupId).default([]),
-    })
-    .default({ users: [], groups: [] }),
+  approvers: z.strictObject({
+    users: z.array(slackUserId).default([]),
+    groups: z.array(slackGroupId).default([]),
+  }),
   quorum: z.number().int().min(1).max(20),
   approvalExpiry: duration,
   allowSelfApproval: z.boolean(),
@@ -89,11 +88,28 @@ export const configSchema = z
   })
   .superRefine((doc, ctx) => {
     for (const [key, svc] of Object.entries(doc.services)) {
+      const at = (field: string) => ['services', key, field];
       if (svc.cluster && !doc.clusters[svc.cluster]) {
         ctx.addIssue({
           code: 'custom',
-          path: ['services', key, 'cluster'],
+          path: at('cluster'),
           message: `cluster "${svc.cluster}" is not defined under clusters`,
+        });
+      }
+      const manual = Object.values(svc.gates).some((g) => g.mode === 'manual');
+      const approvers = svc.approvers ?? doc.defaults.approvers ?? { users: [], groups: [] };
+      const quorum = svc.quorum ?? doc.defaults.quorum ?? 1;
+      if (manual && approvers.users.length + approvers.groups.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('approvers'),
+          message: 'a manual gate needs at least one approver user or group',
+        });
+      } else if (manual && approvers.groups.length === 0 && quorum > approvers.users.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('quorum'),
+          message: `${quorum} approvals can never be reached by ${approvers.users.length} listed users`,
         });
       }
     }

@@ -6,11 +6,3 @@ export function parseDuration(text: string): number | undefined {
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) return undefined;
   return parts.reduce((total, [, amount, unit]) => total + Number(amount) * (UNIT_MS[unit ?? ''] ?? 0), 0);
 }
-
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return `${Math.round(ms / 1000)}s`;
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-}

@@ -30,9 +30,13 @@ export function needsHuman(policy: ServicePolicy, gate: GateType, targetWeight: 
   return policy.gates[gate].mode === 'manual';
 }
 
-/** The weight Flagger moves to when it passes confirm-traffic-increase at `currentWeight`. */
+/**
+ * The weight Flagger moves to when it passes confirm-traffic-increase at `currentWeight`: while below maxWeight it
+ * adds stepWeight, capped at 100, not at maxWeight (step 20, max 50: 20, 40, 60).
+ */
 export function nextWeight(policy: ServicePolicy, currentWeight: number): number {
-  return Math.min(currentWeight + policy.analysis.stepWeight, policy.analysis.maxWeight);
+  if (currentWeight >= policy.analysis.maxWeight) return currentWeight;
+  return Math.min(currentWeight + policy.analysis.stepWeight, 100);
 }
 
 export type Permission = { allowed: true } | { allowed: false; reason: string };

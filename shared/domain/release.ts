@@ -34,6 +34,7 @@ export interface TimelineEntry {
 
 const TIMELINE_LIMIT = 40;
 const TERMINAL: readonly Phase[] = ['Succeeded', 'Failed'];
+const ANALYSIS_PHASES: readonly Phase[] = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
 
 export type Placement = 'current' | 'new' | 'none';
 
@@ -80,7 +81,9 @@ export function applyHook(run: Run, call: HookCall): Run {
   if (run.state === 'ended') return run; // a late duplicate changes nothing
   const at = call.receivedAt.toISOString();
   const next: Run = { ...run, phase: call.phase, updatedAt: at, timeline: [...run.timeline] };
-  if (next.state === 'awaiting-start' && call.hook !== 'confirm-rollout' && call.hook !== 'event') {
+  // Only a hook sent during the analysis carries the new revision's checksum (newer Flaggers also call the
+  // rollback hook while Waiting, with the old one).
+  if (next.state === 'awaiting-start' && call.hook !== 'event' && ANALYSIS_PHASES.includes(call.phase)) {
     next.state = 'progressing';
     next.checksum = call.checksum;
     addToTimeline(next, { at, text: 'Analysis started' });

@@ -23,9 +23,10 @@ const OUTCOME_ICON = {
 
 /** The one message per release that is edited in place: phase, weight on the rollout timeline, gates, recent events. */
 export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], service?: ServiceRecord): ChatMessage {
+  const phase = run.state === 'awaiting-start' ? 'Starting' : run.phase;
   const state = run.outcome
     ? `${OUTCOME_ICON[run.outcome]} ${capitalize(run.outcome)}`
-    : `:large_blue_circle: ${run.phase}`;
+    : `:large_blue_circle: ${phase}`;
   const lines = [
     `*${runLabel(run)}* · ${state}`,
     `Canary weight ${run.weight}%  ${weightBar(policy, run)}`,
@@ -41,7 +42,7 @@ export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], se
   ];
   if (run.deployedBy) context.push(`deployed by <@${run.deployedBy}>`);
   return {
-    text: `${runLabel(run)}: ${run.outcome ?? run.phase}, canary weight ${run.weight}%`,
+    text: `${runLabel(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
       ...(recent.length ? [{ type: 'section', text: { type: 'mrkdwn', text: clip(recent.join('\n')) } }] : []),
@@ -84,7 +85,11 @@ export function approvalRequest(policy: ServicePolicy, run: Run, gate: Gate, att
           confirm: {
             title: plain('Roll back?'),
             text: plain(
-              `Flagger will send all traffic back to the primary of ${run.service} and mark this release failed.`,
+              // Confirm dialogs allow 300 characters.
+              `Flagger will send all traffic back to the primary of ${run.service} and mark this release failed.`.slice(
+                0,
+                300,
+              ),
             ),
             confirm: plain('Roll back'),
             deny: plain('Cancel'),

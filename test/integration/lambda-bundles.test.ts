@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTable } from '../../shared/adapters/dynamo-store';
 import { type Dynalite, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
+import { createTable } from '../../shared/adapters/dynamo-store';
 import { ACTIONS } from '../../shared/slack/blocks';
 import { FLAGGER_TOKEN, payload, SIGNING_SECRET, TEST_CONFIG } from '../support/bot';
 import { FakeSlack } from '../support/fake-slack';
@@ -47,7 +47,10 @@ describe('Lambda bundles: the deployed code path, end to end', () => {
   });
 
   const flagger = (hook: string, body: unknown) =>
-    host.invoke<HttpAnswer>('flagger', httpEvent(`/flagger/${hook}`, JSON.stringify(body), { 'content-type': 'application/json' }));
+    host.invoke<HttpAnswer>(
+      'flagger',
+      httpEvent(`/flagger/${hook}`, JSON.stringify(body), { 'content-type': 'application/json' }),
+    );
   const work = async () => {
     const event = sqs.takeEvent();
     const result = await host.invoke<{ batchItemFailures: unknown[] }>('worker', event);
@@ -64,12 +67,17 @@ describe('Lambda bundles: the deployed code path, end to end', () => {
     expect(first.body).toContain('waiting for approval');
     expect(queued.every((g) => g === 'production/product-service')).toBe(true);
     expect(drained).toEqual({ jobs: queued.length, failures: [] });
-    const request = slack.called('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? []).includes(ACTIONS.approve));
+    const request = slack
+      .called('chat.postMessage')
+      .find((c) => JSON.stringify(c.args.blocks ?? []).includes(ACTIONS.approve));
     expect(request?.args.channel).toBe('C0RELEASES1');
 
     // Act 2: a click, as API Gateway delivers form posts (base64), with a non-ASCII name in the payload
     const value = JSON.stringify({ s: 'production/product-service', r: 1, g: 'confirm-promotion', a: 1 });
-    const signed = sign(buttonClick(ACTIONS.approve, value, 'U0APPROVER1').replace('approval%20request', 'Zo%C3%AB'), SIGNING_SECRET);
+    const signed = sign(
+      buttonClick(ACTIONS.approve, value, 'U0APPROVER1').replace('approval%20request', 'Zo%C3%AB'),
+      SIGNING_SECRET,
+    );
     const click = await host.invoke<HttpAnswer>('slack', httpEvent('/slack/events', signed.body, signed.headers, true));
     await work();
     const second = await flagger('confirm-promotion', payload('Progressing', 'rev-1'));

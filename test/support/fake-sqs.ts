@@ -23,7 +23,14 @@ export class FakeSqs {
         }
         this.messages.push({ body: input.MessageBody ?? '', groupId: input.MessageGroupId ?? '' });
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(input.MessageBody ?? '').digest('hex') }));
+        res.end(
+          JSON.stringify({
+            MessageId: randomUUID(),
+            MD5OfMessageBody: createHash('md5')
+              .update(input.MessageBody ?? '')
+              .digest('hex'),
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));

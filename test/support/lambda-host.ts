@@ -21,7 +21,9 @@ export class LambdaHost {
 
   static async bundle(): Promise<void> {
     mkdirSync(OUT, { recursive: true });
-    await Promise.all(FUNCTIONS.map((fn) => bundleFunction(join(ROOT, 'functions', fn, 'handler.ts'), join(OUT, `${fn}.mjs`))));
+    await Promise.all(
+      FUNCTIONS.map((fn) => bundleFunction(join(ROOT, 'functions', fn, 'handler.ts'), join(OUT, `${fn}.mjs`))),
+    );
     writeFileSync(
       join(OUT, 'host.mjs'),
       `import { createInterface } from 'node:readline';
@@ -75,7 +77,9 @@ export function httpEvent(path: string, body: string, headers: Record<string, st
     rawPath: path,
     rawQueryString: '',
     headers,
-    requestContext: { http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' } },
+    requestContext: {
+      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+    },
     body: base64 ? Buffer.from(body, 'utf8').toString('base64') : body,
     isBase64Encoded: base64,
   };

@@ -1,0 +1,236 @@
+import fc from 'fast-check';
+import { approvalCount, gateKey, gateTitle, isExpired, openGate, quorumReached, rearm } from '../../shared/domain/gate';
+import type { ServicePolicy } from '../../shared/domain/policy';
+import { aGate, aRun } from '../fixtures/builders';
+
+const HOUR = 3_600_000;
+const NOW = new Date('2025-03-04T10:00:00.000Z');
+
+function aPolicy(overrides: Partial<ServicePolicy> = {}): ServicePolicy {
+  return {
+    service: 'payments/api',
+    channel: 'C0RELEASES',
+    approvers: { users: ['U0APPROVER'], groups: [] },
+    quorum: 2,
+    approvalExpiry: 2 * HOUR,
+    allowSelfApproval: false,
+    slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
+    gates: {
+      'confirm-rollout': { mode: 'auto' },
+      'confirm-traffic-increase': { mode: 'manual', fromWeight: 30 },
+      'confirm-promotion': { mode: 'manual' },
+    },
+    analysis: { stepWeight: 10, maxWeight: 50 },
+    ...overrides,
+  };
+}
+
+const progressingRun = () =>
+  aRun({ state: 'progressing', phase: 'Progressing', weight: 20, checksum: 'sha256:0123456789abcdef0123' });
+
+describe('Function: gateKey', () => {
+  it.each([
+    { gate: 'confirm-rollout' as const, weight: undefined, key: 'confirm-rollout' },
+    { gate: 'confirm-rollout' as const, weight: 30, key: 'confirm-rollout' },
+    { gate: 'confirm-promotion' as const, weight: 50, key: 'confirm-promotion' },
+    { gate: 'confirm-traffic-increase' as const, weight: 30, key: 'confirm-traffic-increase@30' },
+    { gate: 'confirm-traffic-increase' as const, weight: 100, key: 'confirm-traffic-increase@100' },
+    { gate: 'confirm-traffic-increase' as const, weight: undefined, key: 'confirm-traffic-increase@0' },
+  ])('keys $gate at weight $weight as $key', ({ gate, weight, key }) => {
+    // Arrange
+    const args = [gate, weight] as const;
+
+    // Act
+    const result = gateKey(...args);
+
+    // Assert
+    expect(result).toBe(key);
+  });
+
+  it('gives every traffic step of a release its own key', () => {
+    // Arrange
+    const weights = [10, 20, 30, 40, 50];
+
+    // Act
+    const keys = new Set(weights.map((w) => gateKey('confirm-traffic-increase', w)));
+
+    // Assert
+    expect(keys.size).toBe(weights.length);
+  });
+});
+
+describe('Function: openGate', () => {
+  it('opens a pending first attempt that expires after the policy expiry', () => {
+    // Arrange
+    const policy = aPolicy({ approvalExpiry: 30 * 60_000, quorum: 3 });
+
+    // Act
+    const gate = openGate(policy, progressingRun(), 'confirm-promotion', undefined, NOW);
+
+    // Assert
+    expect(gate).toEqual({
+      service: 'payments/api',
+      run: 1,
+      key: 'confirm-promotion',
+      gate: 'confirm-promotion',
+      attempt: 1,
+      status: 'pending',
+      openedAt: '2025-03-04T10:00:00.000Z',
+      expiresAt: '2025-03-04T10:30:00.000Z',
+      quorum: 3,
+      approvals: {},
+      evidence: 'phase Progressing, canary weight 20%, revision sha256:01234',
+    });
+  });
+
+  it('keeps the target weight of a traffic step and shows it in the evidence', () => {
+    // Arrange
+    const run = { ...progressingRun(), deployedBy: 'U0DEPLOYER' };
+
+    // Act
+    const gate = openGate(aPolicy(), run, 'confirm-traffic-increase', 30, NOW);
+
+    // Assert
+    expect(gate.key).toBe('confirm-traffic-increase@30');
+    expect(gate.targetWeight).toBe(30);
+    expect(gate.evidence).toBe(
+      'phase Progressing, canary weight 20%, next step 30%, revision sha256:01234, deployed by U0DEPLOYER',
+    );
+  });
+
+  it('ignores a target weight on a gate that is not a traffic step', () => {
+    // Arrange
+    const run = progressingRun();
+
+    // Act
+    const gate = openGate(aPolicy(), run, 'confirm-promotion', 50, NOW);
+
+    // Assert
+    expect(gate).not.toHaveProperty('targetWeight');
+    expect(gate.evidence).not.toContain('next step');
+  });
+
+  it('says nothing about a revision before the run is bound to one', () => {
+    // Arrange
+    const run = aRun({ phase: 'Waiting' });
+
+    // Act
+    const gate = openGate(aPolicy(), run, 'confirm-rollout', undefined, NOW);
+
+    // Assert
+    expect(gate.evidence).toBe('phase Waiting, canary weight 0%');
+  });
+});
+
+describe('Function: quorumReached', () => {
+  it.each<{ approvals: Record<string, string>; quorum: number; reached: boolean }>([
+    { approvals: {}, quorum: 1, reached: false },
+    { approvals: { U1: 'a' }, quorum: 1, reached: true },
+    { approvals: { U1: 'a' }, quorum: 2, reached: false },
+    { approvals: { U1: 'a', U2: 'b' }, quorum: 2, reached: true },
+    { approvals: { U1: 'a', U2: 'b', U3: 'c' }, quorum: 2, reached: true },
+  ])('is $reached with $approvals for a quorum of $quorum', ({ approvals, quorum, reached }) => {
+    // Arrange
+    const gate = aGate({ approvals, quorum });
+
+    // Act
+    const result = quorumReached(gate);
+
+    // Assert
+    expect(result).toBe(reached);
+    expect(approvalCount(gate)).toBe(Object.keys(approvals).length);
+  });
+});
+
+describe('Function: isExpired', () => {
+  const expiresAt = '2025-03-04T11:00:00.000Z';
+
+  it.each([
+    { status: 'pending' as const, now: '2025-03-04T10:59:59.999Z', expired: false },
+    { status: 'pending' as const, now: '2025-03-04T11:00:00.000Z', expired: true },
+    { status: 'pending' as const, now: '2025-03-05T00:00:00.000Z', expired: true },
+    { status: 'approved' as const, now: '2025-03-05T00:00:00.000Z', expired: false },
+    { status: 'rejected' as const, now: '2025-03-05T00:00:00.000Z', expired: false },
+  ])('is $expired for a $status gate at $now', ({ status, now, expired }) => {
+    // Arrange
+    const gate = aGate({ status, expiresAt });
+
+    // Act
+    const result = isExpired(gate, new Date(now));
+
+    // Assert
+    expect(result).toBe(expired);
+  });
+});
+
+describe('Function: rearm', () => {
+  it('asks again as the next attempt, without the approvals of the last one', () => {
+    // Arrange
+    const gate = aGate({ attempt: 2, approvals: { U0FIRST: '2025-03-04T10:05:00.000Z' }, quorum: 2 });
+    const later = new Date('2025-03-04T12:00:00.000Z');
+
+    // Act
+    const next = rearm(gate, aPolicy({ approvalExpiry: HOUR }), later);
+
+    // Assert
+    expect(next).toEqual({
+      ...gate,
+      attempt: 3,
+      approvals: {},
+      openedAt: '2025-03-04T12:00:00.000Z',
+      expiresAt: '2025-03-04T13:00:00.000Z',
+    });
+    expect(gate.approvals).toEqual({ U0FIRST: '2025-03-04T10:05:00.000Z' });
+  });
+
+  it('is no longer expired right after re-arming', () => {
+    // Arrange
+    const gate = aGate({ expiresAt: '2025-03-04T11:00:00.000Z' });
+    const later = new Date('2025-03-04T11:30:00.000Z');
+
+    // Act
+    const next = rearm(gate, aPolicy(), later);
+
+    // Assert
+    expect(isExpired(gate, later)).toBe(true);
+    expect(isExpired(next, later)).toBe(false);
+  });
+
+  it('always increments the attempt by one and expires exactly one expiry after now (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 7 * 24 * HOUR }),
+        fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }),
+        (attempt, expiry, now) => {
+          const next = rearm(aGate({ attempt, approvals: { U1: 'x' } }), aPolicy({ approvalExpiry: expiry }), now);
+          return (
+            next.attempt === attempt + 1 &&
+            approvalCount(next) === 0 &&
+            Date.parse(next.expiresAt) - now.getTime() === expiry
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe('Function: gateTitle', () => {
+  it.each([
+    { gate: { gate: 'confirm-rollout' as const }, title: 'start the canary analysis' },
+    {
+      gate: { gate: 'confirm-traffic-increase' as const, targetWeight: 30 },
+      title: 'shift 30% of traffic to the canary',
+    },
+    { gate: { gate: 'confirm-promotion' as const }, title: 'promote the canary to primary' },
+  ])('describes $gate.gate as "$title"', ({ gate, title }) => {
+    // Arrange
+    const input = gate;
+
+    // Act
+    const result = gateTitle(input);
+
+    // Assert
+    expect(result).toBe(title);
+  });
+});

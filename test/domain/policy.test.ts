@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+import { describeApprovers, mayDecide, needsHuman, nextWeight, type ServicePolicy } from '../../shared/domain/policy';
+
+function aPolicy(overrides: Partial<ServicePolicy> = {}): ServicePolicy {
+  return {
+    service: 'production/product-service',
+    channel: 'C0RELEASES',
+    approvers: { users: ['U0ALICE', 'U0BOB'], groups: ['S0SRE'] },
+    quorum: 1,
+    approvalExpiry: 7_200_000,
+    allowSelfApproval: false,
+    slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
+    gates: {
+      'confirm-rollout': { mode: 'auto' },
+      'confirm-traffic-increase': { mode: 'manual', fromWeight: 30 },
+      'confirm-promotion': { mode: 'manual' },
+    },
+    analysis: { stepWeight: 10, maxWeight: 50 },
+    ...overrides,
+  };
+}
+
+const withGates = (gates: Partial<ServicePolicy['gates']>): ServicePolicy => {
+  const policy = aPolicy();
+  return { ...policy, gates: { ...policy.gates, ...gates } };
+};
+
+describe('Function: needsHuman', () => {
+  it.each([
+    { weight: 0, expected: false },
+    { weight: 10, expected: false },
+    { weight: 29, expected: false },
+    { weight: 30, expected: true },
+    { weight: 40, expected: true },
+    { weight: 100, expected: true },
+  ])('asks people for a manual traffic step to $weight% (fromWeight 30): $expected', ({ weight, expected }) => {
+    // Arrange
+    const policy = withGates({ 'confirm-traffic-increase': { mode: 'manual', fromWeight: 30 } });
+
+    // Act
+    const result = needsHuman(policy, 'confirm-traffic-increase', weight);
+
+    // Assert
+    expect(result).toBe(expected);
+  });
+
+  it('asks people for every manual traffic step when fromWeight is 0', () => {
+    // Arrange
+    const policy = withGates({ 'confirm-traffic-increase': { mode: 'manual', fromWeight: 0 } });
+
+    // Act
+    const results = [0, 10, 50].map((w) => needsHuman(policy, 'confirm-traffic-increase', w));
+
+    // Assert
+    expect(results).toEqual([true, true, true]);
+  });
+
+  it('never asks people for an automatic traffic step, whatever fromWeight says', () => {
+    // Arrange
+    const policy = withGates({ 'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 } });
+
+    // Act
+    const results = [0, 30, 100].map((w) => needsHuman(policy, 'confirm-traffic-increase', w));
+
+    // Assert
+    expect(results).toEqual([false, false, false]);
+  });
+
+  it.each([
+    { gate: 'confirm-rollout' as const, mode: 'manual' as const, expected: true },
+    { gate: 'confirm-rollout' as const, mode: 'auto' as const, expected: false },
+    { gate: 'confirm-promotion' as const, mode: 'manual' as const, expected: true },
+    { gate: 'confirm-promotion' as const, mode: 'auto' as const, expected: false },
+  ])('follows the mode of $gate ($mode) regardless of weight', ({ gate, mode, expected }) => {
+    // Arrange
+    const policy = withGates({ [gate]: { mode } });
+
+    // Act
+    const results = [0, 100].map((w) => needsHuman(policy, gate, w));
+
+    // Assert
+    expect(results).toEqual([expected, expected]);
+  });
+});
+
+describe('Function: nextWeight', () => {
+  it.each([
+    { step: 10, max: 50, current: 0, next: 10 },
+    { step: 10, max: 50, current: 20, next: 30 },
+    { step: 10, max: 50, current: 40, next: 50 },
+    { step: 10, max: 50, current: 50, next: 50 },
+    { step: 5, max: 100, current: 95, next: 100 },
+    { step: 25, max: 100, current: 0, next: 25 },
+  ])('moves from $current% to $next% (step $step, max $max)', ({ step, max, current, next }) => {
+    // Arrange
+    const policy = aPolicy({ analysis: { stepWeight: step, maxWeight: max } });
+
+    // Act
+    const result = nextWeight(policy, current);
+
+    // Assert
+    expect(result).toBe(next);
+  });
+
+  it('never exceeds maxWeight and never decreases on the weights Flagger steps through, when stepWeight divides maxWeight (property)', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 100 })
+          .chain((step) => fc.tuple(fc.constant(step), fc.integer({ min: 1, max: Math.floor(100 / step) }))),
+        fc.nat(),
+        ([step, steps], at) => {
+          const max = step * steps;
+          const current = step * (at % (steps + 1)); // 0, step, 2*step ... max
+          const next = nextWeight(aPolicy({ analysis: { stepWeight: step, maxWeight: max } }), current);
+          return next <= max && next >= current && next - current <= step;
+        },
+      ),
+    );
+  });
+
+  // Flagger (pkg/controller/scheduler.go, runCanary) advances with `canaryWeight += stepWeight`, capped at 100, while
+  // canaryWeight < maxWeight. With stepWeight 20 and maxWeight 50 it goes 20 -> 40 -> 60, then promotes.
+  it('predicts the weight Flagger moves to when stepWeight does not divide maxWeight', () => {
+    // Arrange
+    const policy = aPolicy({ analysis: { stepWeight: 20, maxWeight: 50 } });
+
+    // Act
+    const result = nextWeight(policy, 40);
+
+    // Assert
+    expect(result).toBe(60);
+  });
+
+  it('never decreases on any weight Flagger can reach (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), fc.nat(), (step, max, n) => {
+        // Flagger's reachable weights: 0, step, 2*step ... until the first one >= max (capped at 100).
+        const reachable: number[] = [0];
+        while ((reachable.at(-1) ?? 0) < max) reachable.push(Math.min((reachable.at(-1) ?? 0) + step, 100));
+        const current = reachable[n % reachable.length] ?? 0;
+        return nextWeight(aPolicy({ analysis: { stepWeight: step, maxWeight: max } }), current) >= current;
+      }),
+    );
+  });
+});
+
+describe('Function: mayDecide', () => {
+  it('allows a listed user', () => {
+    // Arrange
+    const policy = aPolicy();
+
+    // Act
+    const permission = mayDecide(policy, 'U0ALICE', [], 'U0DEPLOYER');
+
+    // Assert
+    expect(permission).toEqual({ allowed: true });
+  });
+
+  it('allows a member of a listed group', () => {
+    // Arrange
+    const policy = aPolicy();
+
+    // Act
+    const permission = mayDecide(policy, 'U0CAROL', ['S0SRE'], 'U0DEPLOYER');
+
+    // Assert
+    expect(permission).toEqual({ allowed: true });
+  });
+
+  it('refuses a member of a group that is not listed, naming the approvers', () => {
+    // Arrange
+    const policy = aPolicy();
+
+    // Act
+    const permission = mayDecide(policy, 'U0MALLORY', ['S0OTHER'], undefined);
+
+    // Assert
+    expect(permission).toEqual({
+      allowed: false,
+      reason:
+        'you are not an approver for production/product-service (approvers: <@U0ALICE>, <@U0BOB>, <!subteam^S0SRE>)',
+    });
+  });
+
+  it('says so when no approvers are configured', () => {
+    // Arrange
+    const policy = aPolicy({ approvers: { users: [], groups: [] } });
+
+    // Act
+    const permission = mayDecide(policy, 'U0ALICE', [], undefined);
+
+    // Assert
+    expect(permission).toEqual({
+      allowed: false,
+      reason: 'you are not an approver for production/product-service (no approvers are configured)',
+    });
+  });
+
+  it('refuses the deployer of the release when self-approval is not allowed', () => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: false });
+
+    // Act
+    const permission = mayDecide(policy, 'U0ALICE', [], 'U0ALICE');
+
+    // Assert
+    expect(permission).toEqual({
+      allowed: false,
+      reason: "you deployed this release of production/product-service, and it needs someone else's approval",
+    });
+  });
+
+  it('refuses the deployer even when they approve through a group', () => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: false });
+
+    // Act
+    const permission = mayDecide(policy, 'U0CAROL', ['S0SRE'], 'U0CAROL');
+
+    // Assert
+    expect(permission.allowed).toBe(false);
+  });
+
+  it('allows the deployer when the service allows self-approval', () => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: true });
+
+    // Act
+    const permission = mayDecide(policy, 'U0ALICE', [], 'U0ALICE');
+
+    // Assert
+    expect(permission).toEqual({ allowed: true });
+  });
+
+  it('still refuses a non-listed deployer when self-approval is allowed', () => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: true });
+
+    // Act
+    const permission = mayDecide(policy, 'U0DEPLOYER', [], 'U0DEPLOYER');
+
+    // Assert
+    expect(permission.allowed).toBe(false);
+  });
+});
+
+describe('Function: describeApprovers', () => {
+  it('lists users then groups as Slack mentions', () => {
+    // Arrange
+    const policy = aPolicy({ approvers: { users: ['U0A'], groups: ['S0B', 'S0C'] } });
+
+    // Act
+    const text = describeApprovers(policy);
+
+    // Assert
+    expect(text).toBe('approvers: <@U0A>, <!subteam^S0B>, <!subteam^S0C>');
+  });
+});
