@@ -17,6 +17,7 @@ import type { AuditEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
+import type { Snapshot } from '../domain/snapshot';
 import type { ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
 
 type Item = Record<string, unknown>;
@@ -30,6 +31,7 @@ const gatePrefix = (run: number) => `GATE#${pad(run)}#`;
 const gateSk = (run: number, key: string) => `${gatePrefix(run)}${key}`;
 const AUDIT = 'AUDIT#';
 const threadSk = (run: number) => `THREAD#${pad(run)}`;
+const snapshotSk = (run: number, key: string) => `SNAPSHOT#${pad(run)}#${key}`;
 
 /** The domain object stored in an item: everything but the keys. */
 function fromItem<T>(item: Item): T {
@@ -215,6 +217,19 @@ export class DynamoStore implements ReleaseStore {
       new PutCommand({
         TableName: this.tableName,
         Item: { pk: pk(thread.service), sk: threadSk(thread.run), ...thread },
+      }),
+    );
+  }
+
+  async getSnapshot(service: ServiceId, run: number, key: string): Promise<Snapshot | undefined> {
+    return this.get<Snapshot>(service, snapshotSk(run, key));
+  }
+
+  async saveSnapshot(run: number, key: string, snapshot: Snapshot): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: pk(snapshot.service), sk: snapshotSk(run, key), ...snapshot },
       }),
     );
   }

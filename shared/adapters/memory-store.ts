@@ -2,6 +2,7 @@ import type { AuditEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
+import type { Snapshot } from '../domain/snapshot';
 import type { ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
 
 type GateRef = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
@@ -20,6 +21,7 @@ export class MemoryStore implements ReleaseStore {
   private readonly gates = new Map<string, Gate>();
   private readonly audit: AuditEntry[] = [];
   private readonly threads = new Map<string, ThreadRecord>();
+  private readonly snapshots = new Map<string, Snapshot>();
 
   async getService(service: ServiceId): Promise<ServiceRecord | undefined> {
     return copy(this.services.get(service));
@@ -111,6 +113,14 @@ export class MemoryStore implements ReleaseStore {
 
   async saveThread(thread: ThreadRecord): Promise<void> {
     this.threads.set(runId(thread.service, thread.run), copy(thread));
+  }
+
+  async getSnapshot(service: ServiceId, run: number, key: string): Promise<Snapshot | undefined> {
+    return copy(this.snapshots.get(`${runId(service, run)}#${key}`));
+  }
+
+  async saveSnapshot(run: number, key: string, snapshot: Snapshot): Promise<void> {
+    this.snapshots.set(`${runId(snapshot.service, run)}#${key}`, copy(snapshot));
   }
 
   private pending(gate: GateRef): Gate | undefined {

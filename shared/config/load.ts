@@ -12,12 +12,13 @@ const BUILTIN_DEFAULTS = {
   approvalExpiry: 2 * 3_600_000,
   allowSelfApproval: false,
   slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
-} satisfies Omit<ServicePolicy, 'service' | 'channel' | 'gates' | 'analysis'>;
+} satisfies Omit<ServicePolicy, 'service' | 'channel' | 'gates' | 'analysis' | 'target' | 'metrics'>;
 
 export interface BotConfig {
   readonly file: string;
   readonly services: ReadonlyMap<ServiceId, ServicePolicy>;
   readonly clusters: ConfigDocument['clusters'];
+  readonly prometheus?: { url: string; timeout: number };
 }
 
 export function loadConfig(file: string): BotConfig {
@@ -83,9 +84,11 @@ function resolve(doc: ConfigDocument, file: string): BotConfig {
       channel: own.channel,
       gates: own.gates,
       analysis: own.analysis,
+      target: own.target ?? service.split('/')[1] ?? service,
+      metrics: { ...own.metrics, queries: stripUndefined(own.metrics.queries) },
     });
   }
-  return { file, services, clusters: doc.clusters };
+  return { file, services, clusters: doc.clusters, ...(doc.prometheus ? { prometheus: doc.prometheus } : {}) };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -15,8 +15,11 @@ const duration = z
   })
   .refine((ms) => ms > 0, 'a duration must be longer than zero');
 
-/** `auto` answers the gate at once; `manual` waits for approvals. A string is shorthand for `{ mode }`. */
-const gateMode = z.enum(['auto', 'manual']);
+/**
+ * `auto` answers the gate at once; `slo` answers it at once only while every SLO passes on fresh numbers (no data
+ * keeps it closed); `manual` waits for approvals. A string is shorthand for `{ mode }`.
+ */
+const gateMode = z.enum(['auto', 'slo', 'manual']);
 const simpleGate = z.union([gateMode.transform((mode) => ({ mode })), z.strictObject({ mode: gateMode })]);
 const trafficGate = z.union([
   gateMode.transform((mode) => ({ mode, fromWeight: 0 })),
@@ -54,7 +57,33 @@ const analysis = z
   })
   .default({ stepWeight: 10, maxWeight: 50 });
 
+const metricQueries = z.strictObject({
+  successRate: z.string().min(1).optional(),
+  p95LatencyMs: z.string().min(1).optional(),
+  errorRate: z.string().min(1).optional(),
+  requestRate: z.string().min(1).optional(),
+});
+
+/** How snapshots are taken: the rate interval inside queries, the window of the trend, and query overrides. */
+const metrics = z
+  .strictObject({
+    interval: z
+      .string()
+      .regex(/^\d+[smh]$/, 'a PromQL range such as 1m')
+      .default('1m'),
+    window: duration.default(10 * 60_000),
+    step: duration.default(30_000),
+    queries: metricQueries.default({}),
+  })
+  .default({ interval: '1m', window: 10 * 60_000, step: 30_000, queries: {} });
+
 const service = policy.partial().extend({
+  /** The Canary's targetRef Deployment; its primary is `<target>-primary`. Defaults to the Canary's name. */
+  target: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes name')
+    .optional(),
+  metrics,
   channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$|^#[a-z0-9._-]+$/, 'a Slack channel ID (C0123ABCD) or #name'),
   cluster: z.string().optional(),
   gates: z
@@ -77,8 +106,14 @@ const cluster = z.strictObject({
   name: z.string().min(1).describe('EKS cluster name'),
 });
 
+const prometheus = z.strictObject({
+  url: z.url({ error: 'the Prometheus base URL, e.g. http://prometheus.istio-system:9090' }),
+  timeout: duration.default(2000),
+});
+
 export const configSchema = z
   .strictObject({
+    prometheus: prometheus.optional(),
     defaults,
     clusters: z.record(z.string(), cluster).default({}),
     services: z.record(
@@ -97,6 +132,14 @@ export const configSchema = z
         });
       }
       const manual = Object.values(svc.gates).some((g) => g.mode === 'manual');
+      const sloGated = Object.values(svc.gates).some((g) => g.mode === 'slo');
+      if (sloGated && !doc.prometheus) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('gates'),
+          message: 'a gate in mode slo needs prometheus.url at the top level',
+        });
+      }
       const approvers = svc.approvers ?? doc.defaults.approvers ?? { users: [], groups: [] };
       const quorum = svc.quorum ?? doc.defaults.quorum ?? 1;
       if (manual && approvers.users.length + approvers.groups.length === 0) {

@@ -1,6 +1,7 @@
 import type { GateType, ServiceId } from './flagger';
+import type { MetricName } from './snapshot';
 
-export type GateMode = 'auto' | 'manual';
+export type GateMode = 'auto' | 'slo' | 'manual';
 
 /** Everything the bot knows about one Canary, after defaults are applied. */
 export interface ServicePolicy {
@@ -19,16 +20,23 @@ export interface ServicePolicy {
     'confirm-promotion': { mode: GateMode };
   };
   analysis: { stepWeight: number; maxWeight: number };
+  /** The canary Deployment (the Canary's targetRef); its primary is `<target>-primary`. */
+  target: string;
+  metrics: { interval: string; window: number; step: number; queries: Partial<Record<MetricName, string>> };
+}
+
+/** How this gate is answered for a step that leads to `targetWeight`: below `fromWeight` a traffic step is automatic. */
+export function gateMode(policy: ServicePolicy, gate: GateType, targetWeight: number): GateMode {
+  if (gate === 'confirm-traffic-increase') {
+    const rule = policy.gates[gate];
+    return targetWeight >= rule.fromWeight ? rule.mode : 'auto';
+  }
+  return policy.gates[gate].mode;
 }
 
 /** Whether this gate, for a step that leads to `targetWeight`, waits for people. */
-export function needsHuman(policy: ServicePolicy, gate: GateType, targetWeight: number): boolean {
-  if (gate === 'confirm-traffic-increase') {
-    const rule = policy.gates[gate];
-    return rule.mode === 'manual' && targetWeight >= rule.fromWeight;
-  }
-  return policy.gates[gate].mode === 'manual';
-}
+export const needsHuman = (policy: ServicePolicy, gate: GateType, targetWeight: number): boolean =>
+  gateMode(policy, gate, targetWeight) === 'manual';
 
 /**
  * The weight Flagger moves to when it passes confirm-traffic-increase at `currentWeight`: while below maxWeight it

@@ -2,6 +2,7 @@ import type { AuditEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
+import type { Snapshot } from '../domain/snapshot';
 
 export interface ServiceRecord {
   service: ServiceId;
@@ -61,4 +62,8 @@ export interface ReleaseStore {
 
   getThread(service: ServiceId, run: number): Promise<ThreadRecord | undefined>;
   saveThread(thread: ThreadRecord): Promise<void>;
+
+  /** A run's metrics snapshot under `key`: `latest` (the status message) or a request's `<gate key>#<attempt>`. */
+  getSnapshot(service: ServiceId, run: number, key: string): Promise<Snapshot | undefined>;
+  saveSnapshot(run: number, key: string, snapshot: Snapshot): Promise<void>;
 }

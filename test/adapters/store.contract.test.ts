@@ -5,7 +5,7 @@ import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../.
 import { createTable, DynamoStore } from '../../shared/adapters/dynamo-store';
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { ReleaseStore, ThreadRecord } from '../../shared/ports/store';
-import { aGate, anAudit, aRun } from '../fixtures/builders';
+import { aGate, anAudit, aRun, aSnapshot } from '../fixtures/builders';
 
 interface Harness {
   name: string;
@@ -533,6 +533,29 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
       await store.saveThread({ service: SERVICE, run: 1, channel: 'C0', ts: '1.0', posted: [], requests: {} });
 
       expect(await store.getThread(SERVICE, 2)).toBeUndefined();
+    });
+  });
+
+  describe('Method: saveSnapshot', () => {
+    it('keeps snapshots per run and key, with missing readings and null trend points intact', async () => {
+      const snapshot = aSnapshot();
+      const other = { ...aSnapshot(), verdict: 'pass' as const, weight: 30 };
+
+      await store.saveSnapshot(1, 'latest', snapshot);
+      await store.saveSnapshot(1, 'confirm-promotion#1', other);
+
+      expect(await store.getSnapshot(SERVICE, 1, 'latest')).toStrictEqual(snapshot);
+      expect(await store.getSnapshot(SERVICE, 1, 'confirm-promotion#1')).toStrictEqual(other);
+      expect(await store.getSnapshot(SERVICE, 2, 'latest')).toBeUndefined();
+    });
+
+    it('replaces the snapshot under the same key', async () => {
+      await store.saveSnapshot(1, 'latest', aSnapshot());
+      const newer = { ...aSnapshot(), takenAt: '2026-11-28T12:01:00.000Z', weight: 40 };
+
+      await store.saveSnapshot(1, 'latest', newer);
+
+      expect(await store.getSnapshot(SERVICE, 1, 'latest')).toStrictEqual(newer);
     });
   });
 });

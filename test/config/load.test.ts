@@ -385,6 +385,8 @@ describe('Function: loadConfig (defaults)', () => {
         'confirm-promotion': { mode: 'auto' },
       },
       analysis: { stepWeight: 10, maxWeight: 50 },
+      target: 'product-service',
+      metrics: { interval: '1m', window: 600_000, step: 30_000, queries: {} },
     });
   });
 

@@ -1,29 +1,19 @@
 import fc from 'fast-check';
 import { approvalCount, gateKey, gateTitle, isExpired, openGate, quorumReached, rearm } from '../../shared/domain/gate';
 import type { ServicePolicy } from '../../shared/domain/policy';
-import { aGate, aRun } from '../fixtures/builders';
+import { aGate, aRun, aPolicy as basePolicy } from '../fixtures/builders';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2025-03-04T10:00:00.000Z');
 
-function aPolicy(overrides: Partial<ServicePolicy> = {}): ServicePolicy {
-  return {
+const aPolicy = (overrides: Partial<ServicePolicy> = {}): ServicePolicy =>
+  basePolicy({
     service: 'payments/api',
-    channel: 'C0RELEASES',
     approvers: { users: ['U0APPROVER'], groups: [] },
     quorum: 2,
     approvalExpiry: 2 * HOUR,
-    allowSelfApproval: false,
-    slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
-    gates: {
-      'confirm-rollout': { mode: 'auto' },
-      'confirm-traffic-increase': { mode: 'manual', fromWeight: 30 },
-      'confirm-promotion': { mode: 'manual' },
-    },
-    analysis: { stepWeight: 10, maxWeight: 50 },
     ...overrides,
-  };
-}
+  });
 
 const progressingRun = () =>
   aRun({ state: 'progressing', phase: 'Progressing', weight: 20, checksum: 'sha256:0123456789abcdef0123' });

@@ -1,24 +1,6 @@
 import fc from 'fast-check';
 import { describeApprovers, mayDecide, needsHuman, nextWeight, type ServicePolicy } from '../../shared/domain/policy';
-
-function aPolicy(overrides: Partial<ServicePolicy> = {}): ServicePolicy {
-  return {
-    service: 'production/product-service',
-    channel: 'C0RELEASES',
-    approvers: { users: ['U0ALICE', 'U0BOB'], groups: ['S0SRE'] },
-    quorum: 1,
-    approvalExpiry: 7_200_000,
-    allowSelfApproval: false,
-    slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
-    gates: {
-      'confirm-rollout': { mode: 'auto' },
-      'confirm-traffic-increase': { mode: 'manual', fromWeight: 30 },
-      'confirm-promotion': { mode: 'manual' },
-    },
-    analysis: { stepWeight: 10, maxWeight: 50 },
-    ...overrides,
-  };
-}
+import { aPolicy } from '../fixtures/builders';
 
 const withGates = (gates: Partial<ServicePolicy['gates']>): ServicePolicy => {
   const policy = aPolicy();

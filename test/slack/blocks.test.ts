@@ -9,7 +9,7 @@ import {
   rollbackConfirmation,
   statusMessage,
 } from '../../shared/slack/blocks';
-import { aGate, aRun } from '../fixtures/builders';
+import { aGate, aRun, aPolicy as basePolicy } from '../fixtures/builders';
 
 interface TextObject {
   type: string;
@@ -84,24 +84,8 @@ function limitViolations(message: ChatMessage): string[] {
   return broken;
 }
 
-function aPolicy(overrides: Partial<ServicePolicy> = {}): ServicePolicy {
-  return {
-    service: 'payments/api',
-    channel: 'C0RELEASES',
-    approvers: { users: ['U0ALICE', 'U0BOB'], groups: ['S0SRE'] },
-    quorum: 2,
-    approvalExpiry: 3_600_000,
-    allowSelfApproval: false,
-    slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
-    gates: {
-      'confirm-rollout': { mode: 'auto' },
-      'confirm-traffic-increase': { mode: 'manual', fromWeight: 30 },
-      'confirm-promotion': { mode: 'manual' },
-    },
-    analysis: { stepWeight: 10, maxWeight: 50 },
-    ...overrides,
-  };
-}
+const aPolicy = (overrides: Partial<ServicePolicy> = {}): ServicePolicy =>
+  basePolicy({ service: 'payments/api', quorum: 2, approvalExpiry: 3_600_000, ...overrides });
 
 const runningRun = (overrides: Partial<Run> = {}): Run =>
   aRun({ state: 'progressing', phase: 'Progressing', checksum: '6d8c9bd7c9f4a1b2', weight: 30, ...overrides });

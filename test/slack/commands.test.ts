@@ -1,24 +1,18 @@
 import type { BotConfig } from '../../shared/config/load';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import { HELP, parseCommand } from '../../shared/slack/commands';
+import { aPolicy as basePolicy } from '../fixtures/builders';
 
-function aPolicy(service: string): ServicePolicy {
-  return {
+const aPolicy = (service: string): ServicePolicy =>
+  basePolicy({
     service,
-    channel: 'C0RELEASES',
     approvers: { users: ['U0APPROVER'], groups: [] },
-    quorum: 1,
-    approvalExpiry: 7_200_000,
-    allowSelfApproval: false,
-    slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
     gates: {
       'confirm-rollout': { mode: 'auto' },
       'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 },
       'confirm-promotion': { mode: 'manual' },
     },
-    analysis: { stepWeight: 10, maxWeight: 50 },
-  };
-}
+  });
 
 function aConfig(...services: string[]): BotConfig {
   return { file: 'release-bot.yaml', services: new Map(services.map((s) => [s, aPolicy(s)])), clusters: {} };
