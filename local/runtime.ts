@@ -8,6 +8,7 @@ import { ConsoleChat, noGroups } from '../shared/adapters/console-chat';
 import { documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
 import { createTable, DynamoStore } from '../shared/adapters/dynamo-store';
 import { MemoryQueue } from '../shared/adapters/memory-queue';
+import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { SlackChat, SlackDirectory } from '../shared/adapters/slack-chat';
 import { type BotConfig, loadConfig } from '../shared/config/load';
 import { localSettingsSchema, readSettings } from '../shared/config/settings';
@@ -49,13 +50,17 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
     ? new WebClient(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL ? { slackApiUrl: settings.SLACK_API_URL } : {})
     : undefined;
   const chat = slack ? new SlackChat(slack) : new ConsoleChat();
-  const queue = new MemoryQueue((job) => runJob({ config, store, chat }, job));
+  const metrics = config.prometheus
+    ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
+    : undefined;
+  const queue = new MemoryQueue((job) => runJob({ config, store, chat, ...(metrics ? { metrics } : {}) }, job));
   const deps: Deps = {
     config,
     store,
     queue,
     directory: slack ? new SlackDirectory(slack) : noGroups,
     now: () => new Date(),
+    ...(metrics ? { metrics } : {}),
   };
 
   const port = settings.PORT;

@@ -1,5 +1,6 @@
 import type { BotConfig } from '../config/load';
 import type { Directory } from '../ports/chat';
+import type { MetricsSource } from '../ports/metrics';
 import type { Queue } from '../ports/queue';
 import type { ReleaseStore } from '../ports/store';
 
@@ -9,6 +10,8 @@ export interface CoreDeps {
   store: ReleaseStore;
   queue: Queue;
   now: () => Date;
+  /** Prometheus, when the configuration names one: snapshots and SLO-guarded gates. */
+  metrics?: MetricsSource;
 }
 
 /** Decisions made by people also need to know who is in which Slack user group. */

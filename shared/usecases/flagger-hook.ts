@@ -1,10 +1,11 @@
 import { type GateType, type HookCall, isGateType } from '../domain/flagger';
 import { approvalCount, type Gate, gateTitle, isExpired, openGate, quorumReached, rearm } from '../domain/gate';
-import { needsHuman, nextWeight, type ServicePolicy } from '../domain/policy';
+import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
 import type { ServiceRecord } from '../ports/store';
 import { type Placed, recordHook, updateRun } from './current-run';
 import type { CoreDeps } from './deps';
+import { describeVerdict, takeSnapshot } from './snapshot';
 
 /** What Flagger gets back. Flagger treats only 200-202 as yes; refusals are 403 with a sentence (never 5xx). */
 export interface HookAnswer {
@@ -48,10 +49,12 @@ async function answerGate(
     );
   }
   const target = gate === 'confirm-traffic-increase' ? nextWeight(policy, run.weight) : undefined;
-  if (!needsHuman(policy, gate, target ?? 100)) {
+  const mode = gateMode(policy, gate, target ?? 100);
+  if (mode === 'auto') {
     if (target !== undefined) await advanceWeight(deps, run, target);
     return yes(`${gate} is automatic for ${policy.service}`);
   }
+  if (mode === 'slo') return answerBySlo(deps, policy, run, gate, target);
   const request = await currentRequest(deps, policy, run, gate, target);
   switch (request.status) {
     case 'approved':
@@ -67,6 +70,23 @@ async function answerGate(
           `${approvalCount(request)}/${request.quorum} approvals from ${approverList(policy)}`,
       );
   }
+}
+
+/** An SLO-guarded gate opens only on a fresh snapshot where every SLO passes; missing data keeps it closed. */
+async function answerBySlo(
+  deps: CoreDeps,
+  policy: ServicePolicy,
+  run: Run,
+  gate: GateType,
+  target: number | undefined,
+): Promise<HookAnswer> {
+  if (!deps.metrics) return no(`${gate} of ${policy.service} waits for SLOs, but no Prometheus is configured`);
+  const snapshot = await takeSnapshot(deps.metrics, policy, deps.now(), run.weight);
+  await deps.store.saveSnapshot(run.number, 'latest', snapshot);
+  await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
+  if (snapshot.verdict !== 'pass') return no(`${gate} of ${runLabel(run)} waits: ${describeVerdict(snapshot)}`);
+  if (target !== undefined) await advanceWeight(deps, run, target);
+  return yes(`${gate} of ${runLabel(run)}: all SLOs pass`);
 }
 
 /** The gate's approval request for this run, opened, re-armed after expiry, or settled as needed. */

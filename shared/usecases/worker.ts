@@ -6,7 +6,7 @@ import type { ThreadRecord } from '../ports/store';
 import { approvalRequest, statusMessage } from '../slack/blocks';
 import type { CoreDeps } from './deps';
 
-export type WorkerDeps = Pick<CoreDeps, 'config' | 'store'> & { chat: Chat };
+export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics'> & { chat: Chat };
 
 /**
  * Runs one queued job. Jobs of one service arrive in order, one at a time (SQS FIFO group per service), so a
