@@ -1,10 +1,16 @@
-import type { Chat, ChatMessage, Directory } from '../ports/chat';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Chat, ChatFile, ChatMessage, Directory } from '../ports/chat';
 
 /** Without Slack credentials the local server prints what it would post, so the flow can be followed in a terminal. */
 export class ConsoleChat implements Chat {
   private counter = 0;
 
-  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    /** Where uploaded files (charts) are written, so they can be opened from the terminal. */
+    private readonly uploadDir = join('.release-bot', 'uploads'),
+  ) {}
 
   async post(channel: string, message: ChatMessage, thread?: { ts: string }) {
     const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.counter).padStart(6, '0')}`;
@@ -21,6 +27,17 @@ export class ConsoleChat implements Chat {
 
   async postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void> {
     this.print(`[slack ${channel}] only for ${user}`, message);
+  }
+
+  async upload(channel: string, file: ChatFile, thread?: { ts: string }): Promise<void> {
+    await mkdir(this.uploadDir, { recursive: true });
+    // One file per upload: a timestamp keeps charts of successive checks apart; the name never leaves the folder.
+    const name = `${Date.now()}-${String(++this.counter).padStart(6, '0')}-${basename(file.filename).replace(/[^\w.-]/g, '_')}`;
+    const path = join(this.uploadDir, name);
+    await writeFile(path, file.content);
+    this.write(
+      `${thread ? `[slack ${channel} thread ${thread.ts}]` : `[slack ${channel}]`} file "${file.title}" (${file.content.length} bytes): ${path}\n    alt text: ${file.altText}`,
+    );
   }
 
   private print(heading: string, message: ChatMessage): void {

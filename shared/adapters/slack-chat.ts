@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Chat, ChatMessage, Directory } from '../ports/chat';
+import type { Chat, ChatFile, ChatMessage, Directory } from '../ports/chat';
 
 export class SlackChat implements Chat {
   constructor(private readonly client: WebClient) {}
@@ -18,6 +18,18 @@ export class SlackChat implements Chat {
 
   async postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void> {
     await this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks as never });
+  }
+
+  /** files.uploadV2: asks for an upload URL, POSTs the bytes there, then shares the file in the channel or thread. */
+  async upload(channel: string, file: ChatFile, thread?: { ts: string }): Promise<void> {
+    const base = {
+      channel_id: channel,
+      file: file.content,
+      filename: file.filename,
+      title: file.title,
+      alt_text: file.altText,
+    };
+    await this.client.files.uploadV2(thread ? { ...base, thread_ts: thread.ts } : base);
   }
 }
 

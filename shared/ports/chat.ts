@@ -12,6 +12,15 @@ export interface Chat {
   ): Promise<{ channel: string; ts: string }>;
   update(channel: string, ts: string, message: ChatMessage): Promise<void>;
   postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
+  /** Shares a file (a metric chart) in the channel, or in a thread of it; `altText` is what a screen reader says. */
+  upload(channel: string, file: ChatFile, thread?: { ts: string }): Promise<void>;
+}
+
+export interface ChatFile {
+  filename: string;
+  content: Buffer;
+  title: string;
+  altText: string;
 }
 
 /** Which of the given user groups a user belongs to. */
