@@ -71,10 +71,14 @@ export class ReleaseBotStack extends Stack {
       timeout: Duration.seconds(5),
       environment: { ...env, ...slackEnv },
     });
-    const worker = this.function('Worker', 'functions/worker/handler.ts', props.configFile, {
-      timeout: Duration.seconds(60),
-      environment: { ...env, ...slackEnv },
-    });
+    // The worker draws charts: resvg's wasm and the fonts are files read at run time, so they ship as node_modules.
+    const worker = this.function(
+      'Worker',
+      'functions/worker/handler.ts',
+      props.configFile,
+      { timeout: Duration.seconds(60), memorySize: 1024, environment: { ...env, ...slackEnv } },
+      ['@resvg/resvg-wasm', '@expo-google-fonts/roboto'],
+    );
 
     table.grantReadWriteData(flagger);
     table.grantReadWriteData(slack);
@@ -102,7 +106,13 @@ export class ReleaseBotStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueue', { value: deadLetters.queueUrl, description: 'Jobs that failed 5 times' });
   }
 
-  private function(id: string, entry: string, configFile: string, props: Partial<NodejsFunctionProps>): NodejsFunction {
+  private function(
+    id: string,
+    entry: string,
+    configFile: string,
+    props: Partial<NodejsFunctionProps>,
+    nodeModules: string[] = [],
+  ): NodejsFunction {
     return new NodejsFunction(this, id, {
       entry: join(ROOT, entry),
       projectRoot: ROOT,
@@ -122,6 +132,7 @@ export class ReleaseBotStack extends Stack {
         sourceMap: BUNDLE.sourcemap,
         banner: BUNDLE.banner,
         externalModules: BUNDLE.external,
+        nodeModules,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

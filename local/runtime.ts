@@ -34,7 +34,11 @@ export interface LocalBot {
  * The local composition root: the Lambda handlers behind one HTTP server, an embedded DynamoDB (dynalite)
  * persisted in the data folder, and an in-process queue in place of SQS.
  */
-export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<LocalBot> {
+export async function startLocal(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Tests that replay recorded metrics run the bot's clock a little behind. */
+  now: () => Date = () => new Date(),
+): Promise<LocalBot> {
   const settings = readSettings(localSettingsSchema, env);
   const config = loadConfig(settings.RELEASE_BOT_CONFIG);
   mkdirSync(settings.RELEASE_BOT_DATA_DIR, { recursive: true });
@@ -53,13 +57,13 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
   const metrics = config.prometheus
     ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
     : undefined;
-  const queue = new MemoryQueue((job) => runJob({ config, store, chat, ...(metrics ? { metrics } : {}) }, job));
+  const queue = new MemoryQueue((job) => runJob({ config, store, chat, now, ...(metrics ? { metrics } : {}) }, job));
   const deps: Deps = {
     config,
     store,
     queue,
     directory: slack ? new SlackDirectory(slack) : noGroups,
-    now: () => new Date(),
+    now,
     ...(metrics ? { metrics } : {}),
   };
 

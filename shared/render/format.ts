@@ -122,3 +122,10 @@ export function metricSentence(m: MetricSnapshot): string {
   if (m.slo) readings.push(`SLO ${formatSlo(m.metric, m.slo)}`);
   return `${label(m.metric)}: ${readings.join(', ')}`;
 }
+
+/** The whole snapshot as plain text for the audit trail: verdict, every number, the split, when and from where. */
+export function snapshotSummary(snapshot: Snapshot): string {
+  const split = snapshot.split ? `traffic ${formatSplit(snapshot.split)}` : 'traffic split unknown';
+  const metrics = snapshot.metrics.map(metricSentence).join('; ');
+  return `${headline(snapshot)}: ${metrics}; ${split}; taken ${snapshot.takenAt} from ${snapshot.source}`;
+}

@@ -19,6 +19,9 @@ const MIDDLE = '▄';
 
 const isValue = (v: Point | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** Floating-point noise (212.49999 against 212.50001) is not a trend: under a millionth of the level, it is flat. */
+const flatBelow = (lo: number, hi: number): number => 1e-6 * Math.max(Math.abs(lo), Math.abs(hi), 1);
+
 /**
  * A unicode sparkline, one character per point, oldest first: `▁▂▃▅▇`. Gaps (null, NaN) become `gap`. A constant
  * series, or a single point, is drawn at mid height unless a fixed scale places it; an all-gap series is all gaps.
@@ -34,7 +37,7 @@ export function sparkline(values: readonly Point[], options: SparklineOptions = 
   return points
     .map((v) => {
       if (!isValue(v)) return gap;
-      if (!(hi > lo)) return MIDDLE;
+      if (!(hi - lo > flatBelow(lo, hi))) return MIDDLE;
       const level = Math.round(((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * top);
       return BARS[level];
     })

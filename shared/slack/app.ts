@@ -24,6 +24,18 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
         return ack({ response_type: 'ephemeral', text: await status(deps, parsed.service) });
       case 'history':
         return ack({ response_type: 'ephemeral', text: await history(deps, parsed.service) });
+      case 'snapshot': {
+        // Prometheus queries stay off Slack's 3 s path: the worker answers.
+        if (!deps.metrics)
+          return ack({ response_type: 'ephemeral', text: 'No Prometheus is configured (prometheus.url).' });
+        await deps.queue.send({
+          kind: 'snapshot-for-user',
+          service: parsed.service,
+          channel: cmd.channel_id,
+          user: cmd.user_id,
+        });
+        return ack({ response_type: 'ephemeral', text: `Taking a snapshot of ${parsed.service}...` });
+      }
       case 'approve':
         return ack(reply(await approve(deps, parsed.service, who, parsed.gate)));
       case 'reject':

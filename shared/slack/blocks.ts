@@ -1,8 +1,11 @@
 import { approvalCount, type Gate, gateTitle } from '../domain/gate';
 import type { ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
+import type { Snapshot } from '../domain/snapshot';
 import type { ChatMessage } from '../ports/chat';
 import type { ServiceRecord } from '../ports/store';
+import { headline } from '../render/format';
+import { snapshotBlocks } from './snapshot-blocks';
 
 /** What a Slack button carries back to us: which request of which run it answers. */
 export interface RequestRef {
@@ -22,7 +25,13 @@ const OUTCOME_ICON = {
 } as const;
 
 /** The one message per release that is edited in place: phase, weight on the rollout timeline, gates, recent events. */
-export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], service?: ServiceRecord): ChatMessage {
+export function statusMessage(
+  policy: ServicePolicy,
+  run: Run,
+  gates: Gate[],
+  service?: ServiceRecord,
+  snapshot?: Snapshot,
+): ChatMessage {
   const phase = run.state === 'awaiting-start' ? 'Starting' : run.phase;
   const state = run.outcome
     ? `${OUTCOME_ICON[run.outcome]} ${capitalize(run.outcome)}`
@@ -41,10 +50,12 @@ export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], se
     `started ${time(run.startedAt)}`,
   ];
   if (run.deployedBy) context.push(`deployed by <@${run.deployedBy}>`);
+  const metrics = snapshot ? `; ${headline(snapshot)}` : '';
   return {
-    text: `${runLabel(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%`,
+    text: `${runLabel(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%${metrics}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
+      ...(snapshot ? snapshotBlocks(snapshot) : []),
       ...(recent.length ? [{ type: 'section', text: { type: 'mrkdwn', text: clip(recent.join('\n')) } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join(' · ')) }] },
     ],
@@ -52,7 +63,13 @@ export function statusMessage(policy: ServicePolicy, run: Run, gates: Gate[], se
 }
 
 /** An approval request; once decided or expired, the same message loses its buttons and says what happened. */
-export function approvalRequest(policy: ServicePolicy, run: Run, gate: Gate, attempt: number): ChatMessage {
+export function approvalRequest(
+  policy: ServicePolicy,
+  run: Run,
+  gate: Gate,
+  attempt: number,
+  snapshot?: Snapshot,
+): ChatMessage {
   const title = `${capitalize(gateTitle(gate))} for ${runLabel(run)}`;
   const stale = attempt < gate.attempt;
   const closed = gate.status === 'pending' && run.state === 'ended';
@@ -99,7 +116,10 @@ export function approvalRequest(policy: ServicePolicy, run: Run, gate: Gate, att
       ],
     });
   }
-  return { text: `${title}: ${status.replace(/^:[a-z_]+: /, '')}`, blocks };
+  // The numbers go between the request and its buttons: read them before you click.
+  if (snapshot) blocks.splice(2, 0, ...snapshotBlocks(snapshot));
+  const metrics = snapshot ? ` (${headline(snapshot)})` : '';
+  return { text: `${title}: ${status.replace(/^:[a-z_]+: /, '')}${metrics}`, blocks };
 }
 
 /** Shown by `/canary rollback`: nothing happens until the person confirms. */

@@ -5,6 +5,7 @@ export const HELP = [
   '*`/canary` commands*',
   '`/canary list`: configured services and their current release',
   '`/canary status <namespace/name>`: the current release, its gates and approvals',
+  '`/canary snapshot <namespace/name>`: canary vs primary against the SLOs, from Prometheus, now',
   '`/canary approve <namespace/name> [gate]`: approve what is waiting (name the gate when several are)',
   '`/canary reject <namespace/name> [reason]`: reject what is waiting; a running canary is rolled back',
   '`/canary rollback <namespace/name>`: roll the running canary back (asks you to confirm)',
@@ -15,11 +16,11 @@ export const HELP = [
 
 export type Command =
   | { verb: 'help' | 'list' }
-  | { verb: 'status' | 'history' | 'rollback' | 'resume'; service: ServiceId }
+  | { verb: 'status' | 'history' | 'rollback' | 'resume' | 'snapshot'; service: ServiceId }
   | { verb: 'approve'; service: ServiceId; gate?: string }
   | { verb: 'reject' | 'pause'; service: ServiceId; reason: string };
 
-const NEEDS_SERVICE = ['status', 'history', 'rollback', 'resume', 'approve', 'reject', 'pause'] as const;
+const NEEDS_SERVICE = ['status', 'snapshot', 'history', 'rollback', 'resume', 'approve', 'reject', 'pause'] as const;
 
 /** Parses the text after `/canary`; an error is a sentence to show the person. */
 export function parseCommand(text: string, config: BotConfig): Command | { error: string } {
@@ -39,7 +40,7 @@ export function parseCommand(text: string, config: BotConfig): Command | { error
     case 'pause':
       return { verb, service: id, reason: rest.join(' ') };
     default:
-      return { verb: verb as 'status' | 'history' | 'rollback' | 'resume', service: id };
+      return { verb: verb as 'status' | 'snapshot' | 'history' | 'rollback' | 'resume', service: id };
   }
 }
 

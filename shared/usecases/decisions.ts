@@ -3,6 +3,7 @@ import type { ServiceId } from '../domain/flagger';
 import { approvalCount, type Gate, gateTitle } from '../domain/gate';
 import { mayDecide, type ServicePolicy } from '../domain/policy';
 import { canRollBack, type Run, runLabel } from '../domain/release';
+import { snapshotSummary } from '../render/format';
 import { currentRun, updateRun } from './current-run';
 import type { Deps } from './deps';
 
@@ -252,7 +253,12 @@ async function record(
     detail,
   };
   if (run) entry.run = run.number;
-  if (gate) Object.assign(entry, { gate: gate.key, attempt: gate.attempt, evidence: gate.evidence });
+  if (gate) {
+    // The evidence is what the request showed: the release context and the metric snapshot posted with it.
+    const snapshot = await deps.store.getSnapshot(gate.service, gate.run, `${gate.key}#${gate.attempt}`);
+    const evidence = snapshot ? `${gate.evidence}. ${snapshotSummary(snapshot)}` : gate.evidence;
+    Object.assign(entry, { gate: gate.key, attempt: gate.attempt, evidence });
+  }
   await deps.store.appendAudit(entry);
 }
 

@@ -3,9 +3,10 @@ import { approvalCount, type Gate, gateTitle, isExpired, openGate, quorumReached
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
 import type { ServiceRecord } from '../ports/store';
+import { headline } from '../render/format';
 import { type Placed, recordHook, updateRun } from './current-run';
 import type { CoreDeps } from './deps';
-import { describeVerdict, takeSnapshot } from './snapshot';
+import { takeSnapshot } from './snapshot';
 
 /** What Flagger gets back. Flagger treats only 200-202 as yes; refusals are 403 with a sentence (never 5xx). */
 export interface HookAnswer {
@@ -84,7 +85,8 @@ async function answerBySlo(
   const snapshot = await takeSnapshot(deps.metrics, policy, deps.now(), run.weight);
   await deps.store.saveSnapshot(run.number, 'latest', snapshot);
   await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
-  if (snapshot.verdict !== 'pass') return no(`${gate} of ${runLabel(run)} waits: ${describeVerdict(snapshot)}`);
+  if (snapshot.verdict !== 'pass')
+    return no(`${gate} of ${runLabel(run)} waits for passing SLOs: ${headline(snapshot)}`);
   if (target !== undefined) await advanceWeight(deps, run, target);
   return yes(`${gate} of ${runLabel(run)}: all SLOs pass`);
 }

@@ -64,14 +64,3 @@ export async function takeSnapshot(
   if (weight !== undefined) snapshot.weight = weight;
   return snapshot;
 }
-
-/** One sentence naming what fails or is missing; used in Flagger answers and the audit trail. */
-export function describeVerdict(snapshot: Snapshot): string {
-  const failing = snapshot.metrics.filter((m) => m.verdict === 'fail').map((m) => m.metric);
-  const missing = snapshot.metrics.filter((m) => m.verdict === 'no-data');
-  if (failing.length) return `SLOs fail: ${failing.join(', ')}`;
-  if (missing.length) {
-    return `no data for ${missing.map((m) => `${m.metric} (${m.canary.value === null ? m.canary.reason : ''})`).join(', ')}`;
-  }
-  return 'all SLOs pass';
-}

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { ServiceId } from '../domain/flagger';
+import type { ServicePolicy } from '../domain/policy';
+import type { Run } from '../domain/release';
+import type { Snapshot } from '../domain/snapshot';
 import type { Chat, ChatMessage } from '../ports/chat';
 import type { Job } from '../ports/queue';
 import type { ThreadRecord } from '../ports/store';
 import { approvalRequest, statusMessage } from '../slack/blocks';
+import { snapshotBlocks, snapshotText } from '../slack/snapshot-blocks';
 import type { CoreDeps } from './deps';
+import { takeSnapshot } from './snapshot';
 
-export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics'> & { chat: Chat };
+export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> & { chat: Chat };
 
 /**
  * Runs one queued job. Jobs of one service arrive in order, one at a time (SQS FIFO group per service), so a
@@ -30,6 +35,16 @@ export async function runJob(deps: WorkerDeps, job: Job): Promise<void> {
     case 'tell-user':
       await deps.chat.postEphemeral(job.channel, job.user, { text: job.text });
       return;
+    case 'snapshot-for-user': {
+      const policy = deps.config.services.get(job.service);
+      if (!policy || !deps.metrics) return;
+      const snapshot = await takeSnapshot(deps.metrics, policy, deps.now());
+      await deps.chat.postEphemeral(job.channel, job.user, {
+        text: snapshotText(snapshot),
+        blocks: snapshotBlocks(snapshot),
+      });
+      return;
+    }
   }
 }
 
@@ -38,16 +53,18 @@ async function syncThread(deps: WorkerDeps, service: ServiceId, number: number):
   const policy = deps.config.services.get(service);
   const run = await deps.store.getRun(service, number);
   if (!policy || !run) return undefined;
-  const [gates, record, thread] = await Promise.all([
+  const [gates, record, thread, snapshot] = await Promise.all([
     deps.store.listGates(service, number),
     deps.store.getService(service),
     deps.store.getThread(service, number),
+    latestSnapshot(deps, policy, run),
   ]);
-  const message = statusMessage(policy, run, gates, record);
+  const message = statusMessage(policy, run, gates, record, snapshot.value);
   const hash = digest(message);
+  let current: ThreadRecord;
   if (!thread) {
     const posted = await deps.chat.post(policy.channel, message);
-    const created: ThreadRecord = {
+    current = {
       service,
       run: number,
       channel: posted.channel,
@@ -56,14 +73,36 @@ async function syncThread(deps: WorkerDeps, service: ServiceId, number: number):
       requests: {},
       statusHash: hash,
     };
-    await deps.store.saveThread(created);
-    return created;
+    await deps.store.saveThread(current);
+  } else if (thread.statusHash !== hash) {
+    await deps.chat.update(thread.channel, thread.ts, message);
+    current = { ...thread, statusHash: hash };
+    await deps.store.saveThread(current);
+  } else {
+    current = thread;
   }
-  if (thread.statusHash === hash) return thread;
-  await deps.chat.update(thread.channel, thread.ts, message);
-  const updated = { ...thread, statusHash: hash };
-  await deps.store.saveThread(updated);
-  return updated;
+  // The end of a release gets its chart in the thread: how it went, at a glance.
+  if (run.state === 'ended' && snapshot.value && snapshot.fresh)
+    return uploadChart(deps, current, snapshot.value, 'end');
+  return current;
+}
+
+/**
+ * The status message's snapshot: retaken when the canary weight moved since the last one (each step of the
+ * rollout timeline) and once more when the release ended.
+ */
+async function latestSnapshot(
+  deps: WorkerDeps,
+  policy: ServicePolicy,
+  run: Run,
+): Promise<{ value?: Snapshot; fresh: boolean }> {
+  if (!deps.metrics) return { fresh: false };
+  const stored = await deps.store.getSnapshot(run.service, run.number, 'latest');
+  const endedSince = run.endedAt !== undefined && (!stored || stored.takenAt < run.endedAt);
+  if (stored && stored.weight === run.weight && !endedSince) return { value: stored, fresh: false };
+  const taken = await takeSnapshot(deps.metrics, policy, deps.now(), run.weight);
+  await deps.store.saveSnapshot(run.number, 'latest', taken);
+  return { value: taken, fresh: true };
 }
 
 async function postRequest(deps: WorkerDeps, service: ServiceId, number: number, key: string, attempt: number) {
@@ -71,20 +110,51 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
   const [run, gate] = await Promise.all([deps.store.getRun(service, number), deps.store.getGate(service, number, key)]);
   const thread = await syncThread(deps, service, number);
   if (!policy || !run || !gate || !thread) return;
-  const message: ChatMessage = approvalRequest(policy, run, gate, attempt);
   const slot = `${key}#${attempt}`;
   const ts = thread.requests[slot];
   if (ts) {
-    await deps.chat.update(thread.channel, ts, message);
+    const snapshot = await deps.store.getSnapshot(service, number, slot);
+    await deps.chat.update(thread.channel, ts, approvalRequest(policy, run, gate, attempt, snapshot));
     return;
   }
   if (attempt < gate.attempt || gate.status !== 'pending' || run.state === 'ended') return; // nobody can act on it
+  // The evidence approvers decide on: taken when the request is posted, kept with the request for the audit trail.
+  const snapshot = deps.metrics ? await takeSnapshot(deps.metrics, policy, deps.now(), run.weight) : undefined;
+  if (snapshot) await deps.store.saveSnapshot(number, slot, snapshot);
+  const message: ChatMessage = approvalRequest(policy, run, gate, attempt, snapshot);
   // Broadcast: a request hidden in a thread is missed at 2 a.m.; the channel shows it too.
   const posted = await deps.chat.post(thread.channel, message, { ts: thread.ts, broadcast: true });
-  await deps.store.saveThread({ ...thread, requests: { ...thread.requests, [slot]: posted.ts } });
+  const saved = { ...thread, requests: { ...thread.requests, [slot]: posted.ts } };
+  await deps.store.saveThread(saved);
+  if (snapshot) await uploadChart(deps, saved, snapshot, slot);
   // The previous attempt's message loses its buttons.
   const previous = thread.requests[`${key}#${attempt - 1}`];
   if (previous) await deps.chat.update(thread.channel, previous, approvalRequest(policy, run, gate, attempt - 1));
+}
+
+/** The chart is a picture beside the numbers: a failed upload (say, no files:write scope) is logged, not retried. */
+async function uploadChart(deps: WorkerDeps, thread: ThreadRecord, snapshot: Snapshot, key: string) {
+  const mark = `chart:${key}`;
+  if (thread.posted.includes(mark)) return thread;
+  const updated = { ...thread, posted: [...thread.posted, mark] };
+  try {
+    const { chartPng } = await import('../render/chart'); // wasm and fonts load only where charts are drawn
+    const content = await chartPng(snapshot);
+    await deps.chat.upload(
+      thread.channel,
+      {
+        filename: `${snapshot.service.replace('/', '-')}-${key.replace(/[^a-z0-9-]/gi, '-')}.png`,
+        content,
+        title: `${snapshot.service}: canary vs primary`,
+        altText: snapshotText(snapshot),
+      },
+      { ts: thread.ts },
+    );
+  } catch (error) {
+    console.error(JSON.stringify({ msg: 'chart upload failed', service: snapshot.service, error: String(error) }));
+  }
+  await deps.store.saveThread(updated);
+  return updated;
 }
 
 const digest = (message: ChatMessage): string => createHash('sha256').update(JSON.stringify(message)).digest('hex');

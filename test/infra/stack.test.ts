@@ -65,6 +65,10 @@ describe('Class: ReleaseBotStack', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
   });
 
+  it('gives the chart-drawing worker more memory than the request handlers', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 60, MemorySize: 1024 });
+  });
+
   it('feeds the worker from the queue, reporting partial batch failures', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 10,

@@ -150,3 +150,13 @@ describe('Function: downsample', () => {
     expect(averaged).toEqual([2, null, 5, 9]);
   });
 });
+
+describe('Function: sparkline (floating-point noise)', () => {
+  it('draws a series that differs only by rounding noise as flat', () => {
+    const values = [212.49999999999997, 212.5, 212.50000000000003, 212.5];
+
+    const line = sparkline(values);
+
+    expect(line).toBe('▄▄▄▄');
+  });
+});

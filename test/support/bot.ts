@@ -55,7 +55,7 @@ export const payload = (
 });
 
 /** Starts the local bot (as `npm start` builds it) against a fake Slack Web API, in a fresh data folder. */
-export async function startHarness(config = TEST_CONFIG): Promise<Harness> {
+export async function startHarness(config = TEST_CONFIG, now?: () => Date): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'release-bot-'));
   const configFile = join(dataDir, 'config.yaml');
   writeFileSync(configFile, config);
@@ -70,7 +70,7 @@ export async function startHarness(config = TEST_CONFIG): Promise<Harness> {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_API_URL: apiUrl,
   };
-  let bot = await startLocal(env);
+  let bot = await startLocal(env, now);
   const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${bot.url}${path}`, { method: 'POST', body, headers });
     const text = await res.text();
@@ -94,7 +94,7 @@ export async function startHarness(config = TEST_CONFIG): Promise<Harness> {
     submitView: (callbackId, meta, reason, user) => slackPost(viewSubmission(callbackId, meta, reason, user)),
     restart: async () => {
       await bot.close();
-      bot = await startLocal(env);
+      bot = await startLocal(env, now);
     },
     stop: async () => {
       await bot.close();

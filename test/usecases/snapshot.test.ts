@@ -1,6 +1,7 @@
 import type { Reading } from '../../shared/domain/snapshot';
 import type { MetricsSource } from '../../shared/ports/metrics';
-import { describeVerdict, takeSnapshot } from '../../shared/usecases/snapshot';
+import { headline } from '../../shared/render/format';
+import { takeSnapshot } from '../../shared/usecases/snapshot';
 import { aPolicy } from '../fixtures/builders';
 
 const AT = new Date('2026-11-28T12:00:00.000Z');
@@ -72,7 +73,7 @@ describe('Function: takeSnapshot', () => {
     const snapshot = await takeSnapshot(metrics, aPolicy(), AT);
 
     expect(snapshot.verdict).toBe('fail');
-    expect(describeVerdict(snapshot)).toBe('SLOs fail: errorRate');
+    expect(headline(snapshot)).toBe('Error rate fails its SLO');
   });
 
   it('is no-data, with the reason, when a metric is missing: a gap never passes', async () => {
@@ -84,7 +85,7 @@ describe('Function: takeSnapshot', () => {
     const snapshot = await takeSnapshot(metrics, aPolicy(), AT);
 
     expect(snapshot.verdict).toBe('no-data');
-    expect(describeVerdict(snapshot)).toBe('no data for p95LatencyMs (Prometheus timed out after 2000 ms)');
+    expect(headline(snapshot)).toBe('No data for p95 latency: Prometheus timed out after 2000 ms');
   });
 
   it('uses the configured target and query overrides', async () => {
