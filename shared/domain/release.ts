@@ -1,4 +1,4 @@
-import { type HookCall, type Phase, ROLLBACK_PHASES, type ServiceId } from './flagger';
+import { type HookCall, type HookType, type Phase, ROLLBACK_PHASES, type ServiceId } from './flagger';
 
 /**
  * One release run: a canary analysis of one revision, from the first hook that announced it to its end.
@@ -21,6 +21,8 @@ export interface Run {
   /** Slack user ID of the person who deployed, when the Canary's webhook metadata names one (`deployer`). */
   deployedBy?: string;
   rollback?: { by: string; at: string; reason: string };
+  /** Hook types Flagger has called for this run: a rollback can only happen if `rollback` is among them. */
+  hooks?: HookType[];
   timeline: TimelineEntry[];
   /** Optimistic-concurrency counter; the store refuses a save made from a stale copy. */
   version: number;
@@ -71,8 +73,6 @@ export function newRun(call: HookCall, number: number): Run {
     timeline: [{ at, text: 'New revision detected' }],
     version: 0,
   };
-  const deployer = call.metadata.deployer;
-  if (deployer) run.deployedBy = deployer;
   return run;
 }
 
@@ -81,6 +81,9 @@ export function applyHook(run: Run, call: HookCall): Run {
   if (run.state === 'ended') return run; // a late duplicate changes nothing
   const at = call.receivedAt.toISOString();
   const next: Run = { ...run, phase: call.phase, updatedAt: at, timeline: [...run.timeline] };
+  if (!run.hooks?.includes(call.hook)) next.hooks = [...(run.hooks ?? []), call.hook];
+  // Any webhook of the Canary may name the deployer (CI templates it into metadata).
+  if (!next.deployedBy && call.metadata.deployer) next.deployedBy = call.metadata.deployer;
   // Only a hook sent during the analysis carries the new revision's checksum (newer Flaggers also call the
   // rollback hook while Waiting, with the old one).
   if (next.state === 'awaiting-start' && call.hook !== 'event' && ANALYSIS_PHASES.includes(call.phase)) {

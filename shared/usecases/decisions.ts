@@ -80,7 +80,7 @@ export async function reject(
   if (canRollBack(run)) {
     const rollback = { by: who.user, at: now, reason: `rejected: ${why}` };
     await updateRun(deps.store, service, run.number, (r) => (r.rollback ? undefined : { ...r, rollback }));
-    consequence = 'Flagger will roll the canary back at its next check.';
+    consequence = `Flagger will roll the canary back at its next check.${rollbackHookWarning(run)}`;
   }
   await deps.queue.send({
     kind: 'announce',
@@ -132,7 +132,9 @@ export async function requestRollback(
     text: `:rewind: <@${who.user}> asked to roll back ${runLabel(run)}. Flagger will do it at its next check.`,
   });
   await deps.queue.send({ kind: 'sync-thread', service, run: run.number });
-  return done(`Rollback requested: Flagger will roll back ${runLabel(run)} at its next check.`);
+  return done(
+    `Rollback requested: Flagger will roll back ${runLabel(run)} at its next check.${rollbackHookWarning(run)}`,
+  );
 }
 
 export async function setPause(
@@ -261,6 +263,12 @@ async function record(
   }
   await deps.store.appendAudit(entry);
 }
+
+/** A rollback needs Flagger's rollback webhook; say so when this release never called it. */
+const rollbackHookWarning = (run: Run): string =>
+  run.hooks?.includes('rollback')
+    ? ''
+    : ' Warning: Flagger has not called the rollback webhook for this release; without it in the Canary, nothing will roll back.';
 
 const staleRun = (asked: number, run: Run): string =>
   `That request belongs to release #${asked}; ${runLabel(run)} is the current one.`;

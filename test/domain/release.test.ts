@@ -575,9 +575,9 @@ describe('Function: addToTimeline', () => {
 });
 
 describe('Function: newRun', () => {
-  it('names the deployer from the webhook metadata', () => {
+  it('opens a run awaiting its start, numbered, with the opening checksum', () => {
     // Arrange
-    const call = hookCall({ ...confirmRollout('Succeeded'), deployer: 'U0DEPLOYER' }, minute(0));
+    const call = hookCall(confirmRollout('Succeeded'), minute(0));
 
     // Act
     const run = newRun(call, 7);
@@ -588,12 +588,28 @@ describe('Function: newRun', () => {
       number: 7,
       state: 'awaiting-start',
       openingChecksum: C0,
-      deployedBy: 'U0DEPLOYER',
       weight: 0,
       version: 0,
       startedAt: minute(0).toISOString(),
     });
     expect(run.timeline).toEqual([{ at: minute(0).toISOString(), text: 'New revision detected' }]);
+  });
+});
+
+describe('Function: applyHook (deployer and hooks seen)', () => {
+  it('names the deployer from any webhook metadata, and keeps the first one named', () => {
+    // Arrange
+    const opened = newRun(hookCall(confirmRollout('Succeeded')), 1);
+
+    // Act
+    const first = applyHook(opened, hookCall(confirmRollout('Waiting')));
+    const named = applyHook(first, hookCall({ ...progressing('confirm-promotion'), deployer: 'U0DEPLOYER' }));
+    const later = applyHook(named, hookCall({ ...progressing('rollout'), deployer: 'U0SOMEONE' }));
+
+    // Assert
+    expect(first).not.toHaveProperty('deployedBy');
+    expect(named.deployedBy).toBe('U0DEPLOYER');
+    expect(later.deployedBy).toBe('U0DEPLOYER');
   });
 
   it.each<{ metadata: Record<string, string> }>([{ metadata: {} }, { metadata: { deployer: '' } }])(
@@ -603,12 +619,28 @@ describe('Function: newRun', () => {
       const call: HookCall = { ...hookCall(confirmRollout('Succeeded')), metadata };
 
       // Act
-      const run = newRun(call, 1);
+      const run = applyHook(newRun(call, 1), call);
 
       // Assert
       expect(run).not.toHaveProperty('deployedBy');
     },
   );
+
+  it('lists each hook type Flagger called once, so a missing rollback webhook can be pointed out', () => {
+    // Arrange
+    const calls = [
+      confirmRollout('Succeeded'),
+      progressing('rollback'),
+      progressing('rollout'),
+      progressing('rollback'),
+    ];
+
+    // Act
+    const run = calls.reduce((r, step) => applyHook(r, hookCall(step)), newRun(hookCall(calls[0] as Step), 1));
+
+    // Assert
+    expect(run.hooks).toEqual(['confirm-rollout', 'rollback', 'rollout']);
+  });
 });
 
 describe('Function: canRollBack', () => {

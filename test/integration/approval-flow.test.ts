@@ -110,6 +110,14 @@ describe('Local server: approvals in Slack answer Flagger gates', () => {
     expect(h.slack.texts().some((t) => t.includes('Reason: p95 doubled'))).toBe(true);
   });
 
+  it('warns the person who rejects when Flagger never called the rollback webhook for this release', async () => {
+    await h.flagger('confirm-promotion', payload('Progressing', 'rev-1'));
+
+    const reply = await h.command('reject production/product-service error budget burning', 'U0APPROVER1');
+
+    expect(JSON.parse(reply.text).text).toContain('Flagger has not called the rollback webhook for this release');
+  });
+
   it('rolls back on /canary rollback only after the confirmation button', async () => {
     await h.flagger('rollout', payload('Progressing', 'rev-1'));
 
