@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     }
     samples.sort((a, b) => a - b);
     const q = (p: number) => (samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0).toFixed(1);
-    console.log(`node ${process.version}, ${RUNS} snapshots (16 queries each) against ${prometheus.url}, verdict ${verdict}`);
+    console.log(
+      `node ${process.version}, ${RUNS} snapshots (16 queries each) against ${prometheus.url}, verdict ${verdict}`,
+    );
     console.log(`snapshot latency: median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms (target: p95 < 300 ms)`);
   } finally {
     await prometheus.stop();
