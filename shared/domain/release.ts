@@ -80,7 +80,9 @@ export function newRun(call: HookCall, number: number): Run {
 export function applyHook(run: Run, call: HookCall): Run {
   if (run.state === 'ended') return run; // a late duplicate changes nothing
   const at = call.receivedAt.toISOString();
-  const next: Run = { ...run, phase: call.phase, updatedAt: at, timeline: [...run.timeline] };
+  // confirm-promotion always says Progressing, even while the canary is WaitingPromotion.
+  const phase = call.hook === 'confirm-promotion' && run.phase === 'WaitingPromotion' ? run.phase : call.phase;
+  const next: Run = { ...run, phase, updatedAt: at, timeline: [...run.timeline] };
   if (!run.hooks?.includes(call.hook)) next.hooks = [...(run.hooks ?? []), call.hook];
   // Any webhook of the Canary may name the deployer (CI templates it into metadata).
   if (!next.deployedBy && call.metadata.deployer) next.deployedBy = call.metadata.deployer;

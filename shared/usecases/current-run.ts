@@ -2,7 +2,11 @@ import type { HookCall, ServiceId } from '../domain/flagger';
 import { applyHook, newRun, placeHook, type Run, supersede } from '../domain/release';
 import type { ReleaseStore, ServiceRecord } from '../ports/store';
 
-const ATTEMPTS = 6;
+const ATTEMPTS = 12;
+
+/** A short random pause before retrying, so racing duplicates do not collide again in lockstep. */
+const backoff = (attempt: number): Promise<void> =>
+  attempt === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
 
 export interface Placed {
   service: ServiceRecord | undefined;
@@ -24,6 +28,7 @@ export async function currentRun(store: ReleaseStore, service: ServiceId): Promi
  */
 export async function recordHook(store: ReleaseStore, call: HookCall): Promise<Placed> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const service = await store.getService(call.service);
     const count = service?.runCount ?? 0;
     const current = count > 0 ? await store.getRun(call.service, count) : undefined;
@@ -39,8 +44,10 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
         ended: false,
       };
       if (current && current.state !== 'ended') {
-        const ended = supersede(current, call.receivedAt);
-        if (await store.saveRun(ended)) placed.superseded = ended;
+        const ended = await updateRun(store, call.service, current.number, (r) =>
+          r.state === 'ended' ? undefined : supersede(r, call.receivedAt),
+        );
+        if (ended?.outcome === 'superseded') placed.superseded = ended;
       }
       return placed;
     }
@@ -63,6 +70,7 @@ export async function updateRun(
   change: (run: Run) => Run | undefined,
 ): Promise<Run | undefined> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const run = await store.getRun(service, number);
     const next = run && change(run);
     if (!next) return run;

@@ -49,6 +49,10 @@ async function answerGate(
       `${policy.service} is paused by ${service.paused.by} (${service.paused.reason}); /canary resume ${policy.service} to continue`,
     );
   }
+  // At maxWeight Flagger still calls confirm-traffic-increase once, just before confirm-promotion: no step is left.
+  if (gate === 'confirm-traffic-increase' && run.weight >= policy.analysis.maxWeight) {
+    return yes(`${runLabel(run)} is at its maximum weight; promotion is the next gate`);
+  }
   const target = gate === 'confirm-traffic-increase' ? nextWeight(policy, run.weight) : undefined;
   const mode = gateMode(policy, gate, target ?? 100);
   if (mode === 'auto') {

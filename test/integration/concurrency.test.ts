@@ -57,7 +57,7 @@ describe('Local server: concurrent and repeated decisions', () => {
       Array.from({ length: 10 }, () => h.flagger('confirm-promotion', payload('Progressing', 'rev-1'))),
     );
 
-    expect(answers.every((a) => a.status === 403)).toBe(true);
+    expect(answers.every((a) => a.status === 403 && a.text.startsWith('waiting for approval'))).toBe(true);
     const record = await h.bot.deps.store.getService('production/product-service');
     expect(record?.runCount).toBe(1);
     const requests = h.slack.called('chat.postMessage').filter((c) => c.args.thread_ts);

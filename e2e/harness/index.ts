@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyCrds, buildInfo, type Cluster, startCluster } from './cluster';
+import { type Flagger, startFlagger } from './flagger';
+import { type Prometheus, startPrometheus } from './prometheus';
+import { StatusKeeper } from './status-keeper';
+import { type TrafficSettings, TrafficSimulator } from './traffic';
+
+export { KubeClient, KubeError } from './kube';
+export { waitFor } from './processes';
+
+export interface Environment {
+  workDir: string;
+  logDir: string;
+  cluster: Cluster;
+  keeper: StatusKeeper;
+  traffic: TrafficSimulator;
+  prometheus: Prometheus;
+  flagger: Flagger;
+  /** Seconds each part took to start, for the report. */
+  timings: Record<string, number>;
+  /** The tail of each child's log: for failure messages. */
+  logs(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  /** the Canary the traffic simulator serves */
+  namespace: string;
+  service: string;
+  target?: string;
+  traffic?: Partial<TrafficSettings>;
+  /** Flagger's -control-loop-interval */
+  interval?: string;
+  /** keep the work folder (logs, etcd data) after stop; also E2E_KEEP=1 */
+  keep?: boolean;
+}
+
+/**
+ * The real counterparts on loopback: etcd + kube-apiserver (RBAC, client certificates, Flagger's and Istio's
+ * CRDs), a status keeper in place of controllers and kubelets, a traffic simulator exporting Istio's metrics,
+ * Prometheus scraping it, and Flagger. Everything started is stopped by `stop()`, also when starting fails.
+ */
+export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
+  const info = buildInfo();
+  const workDir = mkdtempSync(join(tmpdir(), 'release-bot-e2e-'));
+  const logDir = workDir;
+  const timings: Record<string, number> = {};
+  const stops: (() => Promise<void>)[] = [];
+  const children: { name: string; tail(n?: number): string; logFile: string }[] = [];
+  const keep = options.keep ?? process.env.E2E_KEEP === '1';
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (error) {
+        console.error(`e2e: stopping failed: ${(error as Error).message}`);
+      }
+    }
+    if (!keep) rmSync(workDir, { recursive: true, force: true });
+    else console.error(`e2e: kept ${workDir}`);
+  };
+  const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const value = await step();
+    timings[name] = (Date.now() - started) / 1000;
+    return value;
+  };
+  const logs = (lines = 25) => children.map((c) => `--- ${c.name} (${c.logFile}) ---\n${c.tail(lines)}`).join('\n');
+
+  try {
+    const cluster = await timed('cluster', () => startCluster(workDir, logDir));
+    stops.push(() => cluster.stop());
+    children.push(...cluster.children);
+    await timed('crds', () => applyCrds(cluster.admin, info));
+
+    const keeper = new StatusKeeper(cluster.admin);
+    keeper.start();
+    stops.push(() => keeper.stop());
+
+    const traffic = new TrafficSimulator(
+      cluster.admin,
+      options.namespace,
+      options.service,
+      options.target ?? options.service,
+      options.traffic,
+    );
+    const exporter = await traffic.start();
+    stops.push(() => traffic.stop());
+
+    const prometheus = await timed('prometheus', () => startPrometheus(workDir, logDir, [exporter]));
+    stops.push(() => prometheus.stop());
+    children.push(prometheus.child);
+
+    const flagger = await timed('flagger', () =>
+      startFlagger({
+        kubeconfig: cluster.adminKubeconfig,
+        metricsServer: prometheus.url,
+        logDir,
+        ...(options.interval ? { interval: options.interval } : {}),
+      }),
+    );
+    stops.push(() => flagger.stop());
+    children.push(flagger.child);
+
+    return { workDir, logDir, cluster, keeper, traffic, prometheus, flagger, timings, logs, stop };
+  } catch (error) {
+    const detail = logs(40);
+    await stop();
+    throw new Error(`${(error as Error).message}\n${detail}`);
+  }
+}
