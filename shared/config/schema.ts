@@ -101,10 +101,17 @@ const service = policy.partial().extend({
   analysis,
 });
 
-const cluster = z.strictObject({
-  region: z.string().min(1),
-  name: z.string().min(1).describe('EKS cluster name'),
-});
+/** An EKS cluster (endpoint, CA and token from AWS), or a kubeconfig file (local runs, tests). */
+const cluster = z.union([
+  z.strictObject({
+    region: z.string().min(1),
+    name: z.string().min(1).describe('EKS cluster name'),
+  }),
+  z.strictObject({
+    kubeconfig: z.string().min(1).describe('path of a kubeconfig file'),
+    context: z.string().min(1).optional(),
+  }),
+]);
 
 const prometheus = z.strictObject({
   url: z.url({ error: 'the Prometheus base URL, e.g. http://prometheus.istio-system:9090' }),
