@@ -142,6 +142,10 @@ export function addToTimeline(run: Run, entry: TimelineEntry): void {
   if (run.timeline.length > TIMELINE_LIMIT) run.timeline.splice(1, run.timeline.length - TIMELINE_LIMIT);
 }
 
+/** Equal but for when it was last touched: a hook call that taught the bot nothing. */
+export const sameRelease = (a: Run, b: Run): boolean =>
+  JSON.stringify({ ...a, updatedAt: '', version: 0 }) === JSON.stringify({ ...b, updatedAt: '', version: 0 });
+
 export const canRollBack = (run: Run): boolean => run.state !== 'ended' && ROLLBACK_PHASES.includes(run.phase);
 
 export const runLabel = (run: Pick<Run, 'service' | 'number'>): string => `${run.service} release #${run.number}`;

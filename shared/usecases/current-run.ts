@@ -1,5 +1,5 @@
 import type { HookCall, ServiceId } from '../domain/flagger';
-import { applyHook, newRun, placeHook, type Run, supersede } from '../domain/release';
+import { applyHook, newRun, placeHook, type Run, sameRelease, supersede } from '../domain/release';
 import type { ReleaseStore, ServiceRecord } from '../ports/store';
 
 const ATTEMPTS = 12;
@@ -14,6 +14,8 @@ export interface Placed {
   started: boolean;
   /** This call ended the run (post-rollout, or a terminal event). */
   ended: boolean;
+  /** The run changed in more than its timestamp, so its status message may need an update. */
+  changed: boolean;
   superseded?: Run;
 }
 
@@ -33,7 +35,7 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
     const count = service?.runCount ?? 0;
     const current = count > 0 ? await store.getRun(call.service, count) : undefined;
     const placement = placeHook(current, call);
-    if (placement === 'none') return { service, run: undefined, started: false, ended: false };
+    if (placement === 'none') return { service, run: undefined, started: false, ended: false, changed: false };
     if (placement === 'new') {
       const run = applyHook(newRun(call, count + 1), call);
       if (!(await store.startRun(run, count))) continue;
@@ -42,6 +44,7 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
         run: await store.getRun(call.service, run.number),
         started: true,
         ended: false,
+        changed: true,
       };
       if (current && current.state !== 'ended') {
         const ended = await updateRun(store, call.service, current.number, (r) =>
@@ -53,10 +56,11 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
     }
     if (!current) continue;
     const next = applyHook(current, call);
-    if (next === current) return { service, run: current, started: false, ended: false };
+    // Most calls of a tick change nothing but the time: no write, and nothing for the thread.
+    if (sameRelease(next, current)) return { service, run: current, started: false, ended: false, changed: false };
     if (await store.saveRun(next)) {
       const ended = current.state !== 'ended' && next.state === 'ended';
-      return { service, run: { ...next, version: next.version + 1 }, started: false, ended };
+      return { service, run: { ...next, version: next.version + 1 }, started: false, ended, changed: true };
     }
   }
   throw new Error(`could not record ${call.hook} for ${call.service}: too many concurrent writes`);

@@ -1,5 +1,14 @@
 import { type GateType, type HookCall, isGateType } from '../domain/flagger';
-import { approvalCount, type Gate, gateTitle, isExpired, openGate, quorumReached, rearm } from '../domain/gate';
+import {
+  approvalCount,
+  type Gate,
+  gateKey,
+  gateTitle,
+  isExpired,
+  openGate,
+  quorumReached,
+  rearm,
+} from '../domain/gate';
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
 import type { ServiceRecord } from '../ports/store';
@@ -104,7 +113,11 @@ async function currentRequest(
   target: number | undefined,
 ): Promise<Gate> {
   const now = deps.now();
-  const { gate: stored, created } = await deps.store.openGate(openGate(policy, run, gate, target, now));
+  // Read first: after the first call of a gate, every tick finds its request, so the common case is one read.
+  const existing = await deps.store.getGate(run.service, run.number, gateKey(gate, target));
+  const { gate: stored, created } = existing
+    ? { gate: existing, created: false }
+    : await deps.store.openGate(openGate(policy, run, gate, target, now));
   let request = stored;
   if (created) {
     await audit(deps, request, 'gate-opened', `approval requested to ${gateTitle(request)}`);
@@ -186,7 +199,7 @@ async function reportRunChanges(deps: CoreDeps, placed: Placed): Promise<void> {
     const detail = `new revision detected${superseded ? `; supersedes release #${superseded.number}` : ''}`;
     await deps.store.appendAudit({ ...entry, action: 'run-started', detail });
   }
-  await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
+  if (placed.changed) await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
   if (placed.ended) {
     await deps.store.appendAudit({ ...entry, action: 'run-ended', detail: run.outcome ?? 'ended' });
     await closeRun(
