@@ -3,12 +3,14 @@ import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { loadConfig } from '../shared/config/load';
 import { BUNDLE } from './bundle';
 
 export interface ReleaseBotStackProps extends StackProps {
@@ -79,6 +81,17 @@ export class ReleaseBotStack extends Stack {
       { timeout: Duration.seconds(60), memorySize: 1024, environment: { ...env, ...slackEnv } },
       ['@resvg/resvg-wasm', '@expo-google-fonts/roboto'],
     );
+
+    // The worker reads each EKS cluster's endpoint and CA; Kubernetes access itself is the access entry + deploy/rbac.yaml.
+    const eksClusters = Object.values(loadConfig(props.configFile).clusters).flatMap((c) => ('region' in c ? [c] : []));
+    if (eksClusters.length > 0) {
+      worker.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['eks:DescribeCluster'],
+          resources: eksClusters.map((c) => `arn:${this.partition}:eks:${c.region}:${this.account}:cluster/${c.name}`),
+        }),
+      );
+    }
 
     table.grantReadWriteData(flagger);
     table.grantReadWriteData(slack);

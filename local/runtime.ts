@@ -7,6 +7,7 @@ import { WebClient } from '@slack/web-api';
 import { ConsoleChat, noGroups } from '../shared/adapters/console-chat';
 import { documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
 import { createTable, DynamoStore } from '../shared/adapters/dynamo-store';
+import { clustersOf } from '../shared/adapters/kubernetes-cluster';
 import { MemoryQueue } from '../shared/adapters/memory-queue';
 import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { SlackChat, SlackDirectory } from '../shared/adapters/slack-chat';
@@ -57,7 +58,10 @@ export async function startLocal(
   const metrics = config.prometheus
     ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
     : undefined;
-  const queue = new MemoryQueue((job) => runJob({ config, store, chat, now, ...(metrics ? { metrics } : {}) }, job));
+  const clusters = clustersOf(config);
+  const queue = new MemoryQueue((job) =>
+    runJob({ config, store, chat, now, clusters, ...(metrics ? { metrics } : {}) }, job),
+  );
   const deps: Deps = {
     config,
     store,

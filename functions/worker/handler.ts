@@ -1,5 +1,6 @@
+import { clusters } from '../aws/clusters';
 import { core } from '../aws/core';
 import { chat } from '../aws/slack';
 import { workerHandler } from './handle';
 
-export const handler = workerHandler(async () => ({ ...core, chat }));
+export const handler = workerHandler(async () => ({ ...core, chat, clusters }));

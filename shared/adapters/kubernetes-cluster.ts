@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TrafficSplit } from '../domain/snapshot';
 import type { Cluster } from '../ports/cluster';
@@ -169,6 +169,15 @@ export function kubernetesClusterFor(entry: ClusterEntry, baseDir: string, timeo
     });
   }
   return new KubernetesCluster({ eks: { region: entry.region, name: entry.name }, ...deadline });
+}
+
+/** Every configured cluster by name; nothing connects until a snapshot asks for a split. */
+export function clustersOf(config: {
+  file: string;
+  clusters: Record<string, ClusterEntry>;
+}): Map<string, KubernetesCluster> {
+  const baseDir = dirname(config.file);
+  return new Map(Object.entries(config.clusters).map(([name, entry]) => [name, kubernetesClusterFor(entry, baseDir)]));
 }
 
 class TokenError extends Error {}

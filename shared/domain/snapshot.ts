@@ -46,6 +46,8 @@ export interface Snapshot {
   weight?: number;
   metrics: MetricSnapshot[];
   split?: TrafficSplit;
+  /** Why the split comes from request rates although a cluster is configured (the VirtualService was unreadable). */
+  splitNote?: string;
   verdict: 'pass' | 'fail' | 'no-data';
 }
 

@@ -8,6 +8,7 @@ import {
   headline,
   label,
   metricSentence,
+  REASON_MAX,
   reasonOf,
 } from '../render/format';
 import { sharedScale, sparkline } from '../render/sparkline';
@@ -38,7 +39,7 @@ const VERDICT_ICON = {
 export function snapshotBlocks(snapshot: Snapshot): unknown[] {
   const summary = [
     `${VERDICT_ICON[snapshot.verdict]} *${escapeMrkdwn(headline(snapshot))}*`,
-    `Traffic: ${snapshot.split ? formatSplit(snapshot.split) : 'split unknown'}`,
+    `Traffic: ${snapshot.split ? formatSplit(snapshot.split) : 'split unknown'}${splitNote(snapshot)}`,
   ];
   const rows = snapshot.metrics.length ? snapshot.metrics.map(metricLine) : ['_No metrics were queried._'];
   const context = [
@@ -63,6 +64,10 @@ export function snapshotText(snapshot: Snapshot): string {
   const text = parts.join(' ');
   return escapeMrkdwn(text.length > TEXT_MAX ? `${text.slice(0, TEXT_MAX - 1)}…` : text);
 }
+
+/** When the cluster could not be read, say why the split comes from request rates (RBAC, missing object...). */
+const splitNote = (snapshot: Snapshot): string =>
+  snapshot.splitNote ? ` · _VirtualService not read: ${escapeMrkdwn(snapshot.splitNote.slice(0, REASON_MAX))}_` : '';
 
 function metricLine(m: MetricSnapshot): string {
   const parts = [`${VERDICT_ICON[m.verdict]} *${label(m.metric)}*`];

@@ -10,17 +10,20 @@ import {
   sloFor,
   splitFromRates,
 } from '../domain/snapshot';
+import type { Cluster } from '../ports/cluster';
 import type { MetricsSource } from '../ports/metrics';
 
 /**
  * Canary against primary for every metric, now and over the analysis window, judged against the service's SLOs.
  * All queries run at once. A backend failure becomes a reading with its reason: the snapshot says what is missing.
+ * The traffic split is the VirtualService's when a cluster is given (as Flagger sees it), else the request rates'.
  */
 export async function takeSnapshot(
   metrics: MetricsSource,
   policy: ServicePolicy,
   at: Date,
   weight?: number,
+  cluster?: Cluster,
 ): Promise<Snapshot> {
   const namespace = policy.service.split('/')[0] ?? '';
   const workloads = { canary: policy.target, primary: `${policy.target}-primary` };
@@ -49,9 +52,12 @@ export async function takeSnapshot(
     return snapshot;
   };
 
-  const measured = await Promise.all(METRICS.map(measure));
+  const [measured, live] = await Promise.all([
+    Promise.all(METRICS.map(measure)),
+    cluster?.trafficSplit(namespace, policy.target),
+  ]);
   const rate = measured.find((m) => m.metric === 'requestRate');
-  const split = rate && splitFromRates(rate.canary, rate.primary);
+  const split = live && !('error' in live) ? live : rate && splitFromRates(rate.canary, rate.primary);
   const snapshot: Snapshot = {
     service: policy.service,
     takenAt: at.toISOString(),
@@ -61,6 +67,7 @@ export async function takeSnapshot(
     verdict: judgeSnapshot(measured),
   };
   if (split) snapshot.split = split;
+  if (live && 'error' in live) snapshot.splitNote = live.error;
   if (weight !== undefined) snapshot.weight = weight;
   return snapshot;
 }

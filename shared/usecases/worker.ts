@@ -4,6 +4,7 @@ import type { ServicePolicy } from '../domain/policy';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
 import type { Chat, ChatMessage } from '../ports/chat';
+import type { Cluster } from '../ports/cluster';
 import type { Job } from '../ports/queue';
 import type { ThreadRecord } from '../ports/store';
 import { approvalRequest, statusMessage } from '../slack/blocks';
@@ -11,7 +12,14 @@ import { snapshotBlocks, snapshotText } from '../slack/snapshot-blocks';
 import type { CoreDeps } from './deps';
 import { takeSnapshot } from './snapshot';
 
-export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> & { chat: Chat };
+export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> & {
+  chat: Chat;
+  /** Configured clusters by name, for the live traffic split (only the worker talks to Kubernetes). */
+  clusters?: ReadonlyMap<string, Cluster>;
+};
+
+const clusterOf = (deps: WorkerDeps, policy: ServicePolicy): Cluster | undefined =>
+  policy.cluster ? deps.clusters?.get(policy.cluster) : undefined;
 
 /**
  * Runs one queued job. Jobs of one service arrive in order, one at a time (SQS FIFO group per service), so a
@@ -38,7 +46,7 @@ export async function runJob(deps: WorkerDeps, job: Job): Promise<void> {
     case 'snapshot-for-user': {
       const policy = deps.config.services.get(job.service);
       if (!policy || !deps.metrics) return;
-      const snapshot = await takeSnapshot(deps.metrics, policy, deps.now());
+      const snapshot = await takeSnapshot(deps.metrics, policy, deps.now(), undefined, clusterOf(deps, policy));
       await deps.chat.postEphemeral(job.channel, job.user, {
         text: snapshotText(snapshot),
         blocks: snapshotBlocks(snapshot),
@@ -100,7 +108,7 @@ async function latestSnapshot(
   const stored = await deps.store.getSnapshot(run.service, run.number, 'latest');
   const endedSince = run.endedAt !== undefined && (!stored || stored.takenAt < run.endedAt);
   if (stored && stored.weight === run.weight && !endedSince) return { value: stored, fresh: false };
-  const taken = await takeSnapshot(deps.metrics, policy, deps.now(), run.weight);
+  const taken = await takeSnapshot(deps.metrics, policy, deps.now(), run.weight, clusterOf(deps, policy));
   await deps.store.saveSnapshot(run.number, 'latest', taken);
   return { value: taken, fresh: true };
 }
@@ -119,7 +127,9 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
   }
   if (attempt < gate.attempt || gate.status !== 'pending' || run.state === 'ended') return; // nobody can act on it
   // The evidence approvers decide on: taken when the request is posted, kept with the request for the audit trail.
-  const snapshot = deps.metrics ? await takeSnapshot(deps.metrics, policy, deps.now(), run.weight) : undefined;
+  const snapshot = deps.metrics
+    ? await takeSnapshot(deps.metrics, policy, deps.now(), run.weight, clusterOf(deps, policy))
+    : undefined;
   if (snapshot) await deps.store.saveSnapshot(number, slot, snapshot);
   const message: ChatMessage = approvalRequest(policy, run, gate, attempt, snapshot);
   // Broadcast: a request hidden in a thread is missed at 2 a.m.; the channel shows it too.

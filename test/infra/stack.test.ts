@@ -1,15 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ReleaseBotStack } from '../../infra/release-bot-stack';
 
-function synth(): Template {
+function synth(configFile = join(__dirname, '../../config/release-bot.yaml')): Template {
   // Skip bundling: the template is what is asserted here; bundles are tested in test/integration/lambda-bundles.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new ReleaseBotStack(app, 'Test', {
-    configFile: join(__dirname, '../../config/release-bot.yaml'),
-    secretName: 'release-bot',
-  });
+  const stack = new ReleaseBotStack(app, 'Test', { configFile, secretName: 'release-bot' });
   return Template.fromStack(stack);
 }
 
@@ -74,6 +73,22 @@ describe('Class: ReleaseBotStack', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('lets the worker describe exactly the EKS clusters the configuration names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'release-bot-stack-'));
+    const configFile = join(dir, 'config.yaml');
+    writeFileSync(
+      configFile,
+      'clusters:\n  prod: { region: eu-west-1, name: prod-eks }\nservices:\n  production/web: { channel: C0WEB00001, cluster: prod }\n',
+    );
+
+    const policies = JSON.stringify(synth(configFile).findResources('AWS::IAM::Policy'));
+
+    expect(policies).toContain('eks:DescribeCluster');
+    expect(policies).toContain(':eks:eu-west-1:');
+    expect(policies).toContain(':cluster/prod-eks');
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('eks:DescribeCluster');
   });
 
   it('lets only the Flagger and Slack functions send to the queue', () => {

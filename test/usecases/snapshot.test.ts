@@ -1,6 +1,7 @@
 import type { Reading } from '../../shared/domain/snapshot';
 import type { MetricsSource } from '../../shared/ports/metrics';
 import { headline } from '../../shared/render/format';
+import { snapshotBlocks } from '../../shared/slack/snapshot-blocks';
 import { takeSnapshot } from '../../shared/usecases/snapshot';
 import { aPolicy } from '../fixtures/builders';
 
@@ -104,5 +105,27 @@ describe('Function: takeSnapshot', () => {
 
     expect(metrics.queries).toContain('sum(rate(my_requests{app="product-api"}[30s]))');
     expect(metrics.queries).toContain('sum(rate(my_requests{app="product-api-primary"}[30s]))');
+  });
+});
+
+describe('Function: takeSnapshot (traffic split from the cluster)', () => {
+  it("takes the split from Flagger's VirtualService when a cluster is given", async () => {
+    const cluster = { trafficSplit: async () => ({ canary: 30, primary: 70, from: 'virtualservice' as const }) };
+
+    const snapshot = await takeSnapshot(fakeMetrics(healthy), aPolicy(), AT, 30, cluster);
+
+    expect(snapshot.split).toEqual({ canary: 30, primary: 70, from: 'virtualservice' });
+    expect(snapshot).not.toHaveProperty('splitNote');
+  });
+
+  it('falls back to the request-rate split, saying why, when the VirtualService cannot be read', async () => {
+    const error = 'the bot may not read VirtualService production/product-service (403 Forbidden)';
+    const cluster = { trafficSplit: async () => ({ error }) };
+
+    const snapshot = await takeSnapshot(fakeMetrics(healthy), aPolicy(), AT, 30, cluster);
+
+    expect(snapshot.split).toEqual({ canary: 20, primary: 80, from: 'request-rate' });
+    expect(snapshot.splitNote).toBe(error);
+    expect(JSON.stringify(snapshotBlocks(snapshot))).toContain('VirtualService not read: the bot may not read');
   });
 });
