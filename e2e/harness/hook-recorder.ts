@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface HookCall {
   /** the path after /flagger/, e.g. confirm-promotion */
@@ -8,7 +9,14 @@ export interface HookCall {
   checksum: string;
   status: number;
   answer: string;
+  /** when the bot's answer came back (ms since the epoch) */
   at: number;
+  /** when Flagger's call reached the recorder, one loopback hop before the bot (ms since the epoch) */
+  receivedAt: number;
+  /** how long the bot took to answer, as the recorder measured it (ms, with sub-ms precision) */
+  latencyMs: number;
+  /** an event hook's `metadata.eventMessage` (what Flagger recorded as a Kubernetes event) */
+  message?: string;
 }
 
 /**
@@ -24,12 +32,14 @@ export class HookRecorder {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
+      const receivedAt = Date.now();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
         const body = Buffer.concat(chunks).toString('utf8');
         let status = 502;
         let answer = '';
+        const sent = performance.now();
         try {
           const upstream = await fetch(`${this.target()}${req.url ?? ''}`, {
             method: req.method ?? 'POST',
@@ -41,7 +51,9 @@ export class HookRecorder {
         } catch (error) {
           answer = `hook recorder: the bot is unreachable: ${(error as Error).message}`;
         }
+        const latencyMs = performance.now() - sent;
         const payload = parse(body);
+        const metadata = (payload.metadata ?? {}) as Record<string, unknown>;
         this.calls.push({
           hook: (req.url ?? '').replace(/^\/flagger\//, '').split('?')[0] ?? '',
           phase: String(payload.phase ?? ''),
@@ -49,6 +61,9 @@ export class HookRecorder {
           status,
           answer,
           at: Date.now(),
+          receivedAt,
+          latencyMs,
+          ...(typeof metadata.eventMessage === 'string' ? { message: metadata.eventMessage } : {}),
         });
         res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(answer);
@@ -67,13 +82,20 @@ export class HookRecorder {
     return this.calls.filter((c) => c.hook === hook);
   }
 
+  /** The messages of the events Flagger sent so far, in order. */
+  events(): string[] {
+    return this.calls.flatMap((c) => (c.hook === 'event' && c.message ? [c.message] : []));
+  }
+
   /** One line per call, for failure messages. */
   summary(last = 15): string {
     return this.calls
       .slice(-last)
       .map(
         (c) =>
-          `${new Date(c.at).toISOString().slice(11, 19)} ${c.hook} ${c.phase} -> ${c.status} ${c.answer.trim().slice(0, 90)}`,
+          `${new Date(c.at).toISOString().slice(11, 19)} ${c.hook} ${c.phase} -> ${c.status} ` +
+          (c.message ? `[${c.message.slice(0, 80)}] ` : '') +
+          c.answer.trim().slice(0, 90),
       )
       .join('\n');
   }
