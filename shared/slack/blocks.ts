@@ -38,7 +38,8 @@ export function statusMessage(
     : `:large_blue_circle: ${phase}`;
   const lines = [
     `*${runLabel(run)}* · ${state}`,
-    `Canary weight ${run.weight}%  ${weightBar(policy, run)}`,
+    // After a promotion the primary runs the new revision and takes all traffic; the canary is scaled to zero.
+    `${run.outcome === 'succeeded' ? 'All traffic on the promoted primary' : `Canary weight ${run.weight}%`}  ${weightBar(policy, run)}`,
     ...gates.map(gateLine),
   ];
   if (service?.paused && run.state !== 'ended')

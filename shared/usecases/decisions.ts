@@ -196,14 +196,20 @@ async function pendingGate(
   const allowed = await permitted(deps, service, who, action);
   if ('message' in allowed) return allowed;
   const { run } = allowed;
-  if (!run) return refused(`No release of ${service} is in progress.`);
-  if (who.request && who.request.run !== run.number) return refused(staleRun(who.request.run, run));
-  if (run.state === 'ended') return refused(`${runLabel(run)} has ended (${run.outcome}); there is nothing to decide.`);
+  // Every refusal of someone allowed to decide is in the audit trail too: a click on a stale button included.
+  const refuse = async (message: string, gate?: Gate): Promise<DecisionResult> => {
+    await record(deps, who, action, 'refused', run, gate, message, service);
+    return refused(message);
+  };
+  if (!run) return refuse(`No release of ${service} is in progress.`);
+  if (who.request && who.request.run !== run.number) return refuse(staleRun(who.request.run, run));
+  if (run.state === 'ended') return refuse(`${runLabel(run)} has ended (${run.outcome}); there is nothing to decide.`);
   if (who.request) {
     const gate = await deps.store.getGate(service, run.number, who.request.gate);
-    if (!gate) return refused('That approval request no longer exists.');
-    if (gate.attempt !== who.request.attempt)
-      return refused('That approval request expired; use the newer one in the thread.');
+    if (!gate) return refuse('That approval request no longer exists.');
+    if (gate.attempt !== who.request.attempt) {
+      return refuse('That approval request expired; use the newer one in the thread.', gate);
+    }
     if (gate.status !== 'pending') return settledAlready(deps, service, who, run, gate, action);
     return { ...allowed, run, gate };
   }
@@ -211,9 +217,9 @@ async function pendingGate(
   const matching = gateName ? pending.filter((g) => g.key === gateName || g.gate === gateName) : pending;
   if (matching.length === 1 && matching[0]) return { ...allowed, run, gate: matching[0] };
   if (matching.length === 0) {
-    return refused(`Nothing of ${runLabel(run)} is waiting for approval${gateName ? ` at ${gateName}` : ''}.`);
+    return refuse(`Nothing of ${runLabel(run)} is waiting for approval${gateName ? ` at ${gateName}` : ''}.`);
   }
-  return refused(`Several gates are waiting (${matching.map((g) => g.key).join(', ')}); name one.`);
+  return refuse(`Several gates are waiting (${matching.map((g) => g.key).join(', ')}); name one.`);
 }
 
 async function settledAlready(

@@ -176,6 +176,12 @@ describe('Local server: approvals in Slack answer Flagger gates', () => {
     expect(next.text).toContain('release #2');
     expect(oldButton.status).toBe(200);
     expect(String(h.slack.called('chat.postEphemeral').at(-1)?.args.text)).toContain('belongs to release #1');
+    const audit = await h.bot.deps.store.listAudit('production/product-service', 5);
+    expect(audit.find((a) => a.actor === 'U0APPROVER2')).toMatchObject({
+      action: 'approve',
+      outcome: 'refused',
+      run: 2,
+    });
     expect((await h.flagger('confirm-promotion', payload('Progressing', 'rev-2'))).status).toBe(403);
   });
 

@@ -22,6 +22,9 @@ services:
     channel: C0PAYMENTS1
     approvers: { users: [U0APPROVER1] }
     gates: { confirm-traffic-increase: slo }
+  production/search-service:
+    channel: C0SEARCH001
+    gates: { confirm-promotion: slo }
 `;
 
 describe('Snapshots from a real Prometheus in gates, requests, the thread and the audit trail', () => {
@@ -40,6 +43,8 @@ describe('Snapshots from a real Prometheus in gates, requests, the thread and th
           { name: 'product-service-primary', rps: 80, errorRatio: 0.001, latency: LATENCY },
           { name: 'payment-service', rps: 10, errorRatio: 0.03, latency: LATENCY },
           { name: 'payment-service-primary', rps: 40, errorRatio: 0.001, latency: LATENCY },
+          { name: 'search-service', rps: 15, errorRatio: 0, latency: LATENCY },
+          { name: 'search-service-primary', rps: 45, errorRatio: 0, latency: LATENCY },
         ],
         from: new Date(now - 20 * 60_000),
         to: new Date(now - 30_000),
@@ -60,6 +65,16 @@ describe('Snapshots from a real Prometheus in gates, requests, the thread and th
 
     expect(answer.status).toBe(200);
     expect(answer.text).toContain('all SLOs pass');
+  });
+
+  it('opens an SLO-guarded gate for a canary without a single error (Istio then has no 5xx series at all)', async () => {
+    const answer = await h.flagger('confirm-promotion', payload('Progressing', 'rev-1', {}, 'search-service'));
+    await h.bot.queue.drain();
+    const snapshot = await h.bot.deps.store.getSnapshot('production/search-service', 1, 'latest');
+
+    expect(answer.status).toBe(200);
+    expect(snapshot?.metrics.find((m) => m.metric === 'errorRate')?.canary).toEqual({ value: 0 });
+    expect(snapshot?.metrics.find((m) => m.metric === 'successRate')?.canary).toEqual({ value: 100 });
   });
 
   it('keeps an SLO-guarded step closed when the canary fails, naming what fails', async () => {

@@ -88,10 +88,12 @@ function codes(workload: WorkloadTraffic): [string, number][] {
   if (workload.errorRatio < 0 || workload.errorRatio > 1) {
     throw new Error(`${workload.name}: errorRatio must be within 0..1, got ${workload.errorRatio}`);
   }
-  return [
+  // Istio has no series for a response code it never saw: a canary without errors has no 5xx series at all.
+  const shares: [string, number][] = [
     ['200', 1 - workload.errorRatio],
     [workload.errorCode ?? '503', workload.errorRatio],
   ];
+  return shares.filter(([, share]) => share > 0);
 }
 
 /** The share of requests in each default bucket, in bucket order. */
