@@ -3,7 +3,7 @@ import { ACTIONS } from '../shared/slack/blocks';
 import { SIGNING_SECRET } from '../test/support/bot';
 import { buttonClick, sign } from '../test/support/slack-requests';
 import { stopAll } from './harness/processes';
-import { buttonOf, promotionConfig, Scenario } from './harness/scenario';
+import { botConfig, buttonOf, Scenario } from './harness/scenario';
 
 /**
  * Timings from one run of scenario 1 against the real Flagger (the e2e harness: etcd, kube-apiserver, Flagger,
@@ -47,7 +47,7 @@ function durationMs(text: string): number {
 async function main(): Promise<void> {
   const began = Date.now();
   const s = await Scenario.start({
-    config: (env) => promotionConfig(snapshots ? { prometheus: env.prometheus.url } : {}),
+    config: (env) => botConfig(snapshots ? { prometheus: env.prometheus.url } : {}),
   });
   scenario = s;
   const startup = Date.now() - began;

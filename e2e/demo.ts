@@ -1,7 +1,7 @@
 import { ACTIONS } from '../shared/slack/blocks';
 import type { SlackCall } from '../test/support/fake-slack';
 import { stopAll } from './harness/processes';
-import { buttonOf, plainText, promotionConfig, readable, Scenario } from './harness/scenario';
+import { botConfig, buttonOf, plainText, readable, Scenario } from './harness/scenario';
 
 /**
  * Scenario 1, to watch: the real Flagger, kube-apiserver and Prometheus on loopback (as the e2e suite runs them),
@@ -57,7 +57,7 @@ const say = (text: string, at = Date.now()) => console.log(`${clock(at)}  ${text
 async function main(): Promise<void> {
   console.log('Starting etcd, kube-apiserver, Flagger, Prometheus, the traffic simulator and the bot (about 30 s)...');
   const s = await Scenario.start({
-    config: (env) => promotionConfig(snapshots ? { prometheus: env.prometheus.url } : {}),
+    config: (env) => botConfig(snapshots ? { prometheus: env.prometheus.url } : {}),
     name: NAME,
     image: IMAGE_V1,
   });

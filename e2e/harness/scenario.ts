@@ -410,20 +410,28 @@ export function readable(call: SlackCall): string {
 }
 
 /**
- * Scenario 1's bot configuration: automatic start and traffic steps, a manual promotion approved by
- * U0APPROVER1. With `prometheus`, the bot also takes metric snapshots (status table, numbers and chart on the
- * approval request).
+ * The bot configuration of the scenarios: production/product-service approved by U0APPROVER1, with automatic start
+ * and traffic steps and a manual promotion unless told otherwise. With `prometheus`, the bot also takes metric
+ * snapshots (status table, numbers and chart on the approval request).
  */
-export function promotionConfig(options: { prometheus?: string; stepWeight?: number; maxWeight?: number } = {}) {
+export function botConfig(
+  options: {
+    prometheus?: string;
+    stepWeight?: number;
+    maxWeight?: number;
+    confirmRollout?: 'auto' | 'manual';
+    confirmPromotion?: 'auto' | 'manual';
+  } = {},
+) {
   return `
 ${options.prometheus ? `prometheus: { url: "${options.prometheus}", timeout: 2s }\n` : ''}services:
   production/product-service:
     channel: C0RELEASES1
     approvers: { users: [U0APPROVER1] }
     gates:
-      confirm-rollout: auto
+      confirm-rollout: ${options.confirmRollout ?? 'auto'}
       confirm-traffic-increase: auto
-      confirm-promotion: manual
+      confirm-promotion: ${options.confirmPromotion ?? 'manual'}
     analysis: { stepWeight: ${options.stepWeight ?? 10}, maxWeight: ${options.maxWeight ?? 50} }
 `;
 }

@@ -1,42 +1,15 @@
-import { buttonOf, Scenario } from '../../e2e/harness/scenario';
+import { buttonOf } from '../../e2e/harness/scenario';
 import { ACTIONS } from '../../shared/slack/blocks';
+import { IMAGE_V2, NAME, useScenario } from './scenario-setup';
 
 /**
  * Scenario 3 against the real Flagger: a manual confirm-rollout keeps a new revision `Waiting` (no traffic, the
  * canary not even scaled up) until someone approves the start in Slack; then the analysis runs to Succeeded with
  * automatic traffic steps and promotion.
  */
-const NS = 'production';
-const NAME = 'product-service';
-const IMAGE_V1 = 'registry.example.com/acme/product-service:1.0.0';
-const IMAGE_V2 = 'registry.example.com/acme/product-service:1.1.0';
-
-const CONFIG = `
-services:
-  ${NS}/${NAME}:
-    channel: C0RELEASES1
-    approvers: { users: [U0APPROVER1] }
-    gates:
-      confirm-rollout: manual
-      confirm-traffic-increase: auto
-      confirm-promotion: auto
-    analysis: { stepWeight: 10, maxWeight: 50 }
-`;
 
 describe('End to end: a manual confirm-rollout holds a new revision until approved', () => {
-  let s: Scenario | undefined;
-  const scenario = () => {
-    if (!s) throw new Error('scenario not started');
-    return s;
-  };
-
-  beforeAll(async () => {
-    s = await Scenario.start({ config: CONFIG, namespace: NS, name: NAME, image: IMAGE_V1 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const scenario = useScenario({ confirmRollout: 'manual', confirmPromotion: 'auto' });
 
   it('keeps the canary Waiting with no traffic across several checks, then progresses to Succeeded once the start is approved', async () => {
     const s = scenario();

@@ -1,5 +1,6 @@
-import { buttonOf, Scenario } from '../../e2e/harness/scenario';
+import { buttonOf } from '../../e2e/harness/scenario';
 import { ACTIONS } from '../../shared/slack/blocks';
+import { IMAGE_V2, IMAGE_V3, NAME, SERVICE, useScenario } from './scenario-setup';
 
 /**
  * Scenarios 5 and 6 against the real Flagger, on one harness (the second needs a finished release #1, which the
@@ -9,41 +10,11 @@ import { ACTIONS } from '../../shared/slack/blocks';
  * 6. release #2 (a new image): its promotion gate stays closed to release #1's old Approve button, and opens on
  *    an approval of its own request.
  */
-const NS = 'production';
-const NAME = 'product-service';
-const SERVICE = `${NS}/${NAME}`;
-const IMAGE_V1 = 'registry.example.com/acme/product-service:1.0.0';
-const IMAGE_V2 = 'registry.example.com/acme/product-service:1.1.0';
-const IMAGE_V3 = 'registry.example.com/acme/product-service:1.2.0';
-
-const CONFIG = `
-services:
-  ${SERVICE}:
-    channel: C0RELEASES1
-    approvers: { users: [U0APPROVER1] }
-    gates:
-      confirm-rollout: auto
-      confirm-traffic-increase: auto
-      confirm-promotion: manual
-    analysis: { stepWeight: 10, maxWeight: 50 }
-`;
 
 describe('End to end: approvals survive a restart of the bot and never open the next release', () => {
-  let s: Scenario | undefined;
-  const scenario = () => {
-    if (!s) throw new Error('scenario not started');
-    return s;
-  };
+  const scenario = useScenario();
   /** release #1's Approve button, clicked in the first test and again (stale) in the second */
   let release1Approve = '';
-
-  beforeAll(async () => {
-    s = await Scenario.start({ config: CONFIG, namespace: NS, name: NAME, image: IMAGE_V1 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await s?.stop();
-  });
 
   it('keeps a pending approval request across a restart: the button posted before it promotes release #1 after it', async () => {
     const s = scenario();

@@ -1,42 +1,14 @@
-import { type Routes, Scenario } from '../../e2e/harness/scenario';
+import type { Routes } from '../../e2e/harness/scenario';
+import { IMAGE_V2, NAME, SERVICE, useScenario } from './scenario-setup';
 
 /**
  * Scenario 4 against the real Flagger: `/canary pause` in the middle of the traffic walk makes Flagger hold the
  * canary's weight (confirm-traffic-increase refused at every check), and `/canary resume` lets it walk on to
  * Succeeded. Every gate is automatic here, so nothing else stops the walk.
  */
-const NS = 'production';
-const NAME = 'product-service';
-const IMAGE_V1 = 'registry.example.com/acme/product-service:1.0.0';
-const IMAGE_V2 = 'registry.example.com/acme/product-service:1.1.0';
-const SERVICE = `${NS}/${NAME}`;
-
-const CONFIG = `
-services:
-  ${SERVICE}:
-    channel: C0RELEASES1
-    approvers: { users: [U0APPROVER1] }
-    gates:
-      confirm-rollout: auto
-      confirm-traffic-increase: auto
-      confirm-promotion: auto
-    analysis: { stepWeight: 10, maxWeight: 50 }
-`;
 
 describe('End to end: pausing a canary in Slack holds its traffic weight', () => {
-  let s: Scenario | undefined;
-  const scenario = () => {
-    if (!s) throw new Error('scenario not started');
-    return s;
-  };
-
-  beforeAll(async () => {
-    s = await Scenario.start({ config: CONFIG, namespace: NS, name: NAME, image: IMAGE_V1 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const scenario = useScenario({ confirmPromotion: 'auto' });
 
   it('holds the VirtualService weight across at least three checks while paused, and resumes to Succeeded', async () => {
     const s = scenario();

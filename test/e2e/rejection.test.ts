@@ -1,43 +1,16 @@
-import { buttonOf, buttonsOf, Scenario } from '../../e2e/harness/scenario';
+import { buttonOf, buttonsOf } from '../../e2e/harness/scenario';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
+import { IMAGE_V1, IMAGE_V2, NAME, useScenario } from './scenario-setup';
 
 /**
  * Scenario 2 against the real Flagger: a release waiting at a manual confirm-promotion is rejected in Slack
  * (Reject button, reason dialog), and Flagger rolls it back at its next check through the rollback webhook,
  * instead of after `threshold` failed checks.
  */
-const NS = 'production';
-const NAME = 'product-service';
-const IMAGE_V1 = 'registry.example.com/acme/product-service:1.0.0';
-const IMAGE_V2 = 'registry.example.com/acme/product-service:1.1.0';
 const REASON = 'p95 doubled at 50% traffic';
 
-const CONFIG = `
-services:
-  ${NS}/${NAME}:
-    channel: C0RELEASES1
-    approvers: { users: [U0APPROVER1] }
-    gates:
-      confirm-rollout: auto
-      confirm-traffic-increase: auto
-      confirm-promotion: manual
-    analysis: { stepWeight: 10, maxWeight: 50 }
-`;
-
 describe('End to end: a release rejected in Slack is rolled back by Flagger', () => {
-  let s: Scenario | undefined;
-  const scenario = () => {
-    if (!s) throw new Error('scenario not started');
-    return s;
-  };
-
-  beforeAll(async () => {
-    s = await Scenario.start({ config: CONFIG, namespace: NS, name: NAME, image: IMAGE_V1 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const scenario = useScenario();
 
   it('rolls back at the next check after a Reject with a reason: Failed, all traffic to the primary, canary scaled to 0, and the thread says failed', async () => {
     const s = scenario();
