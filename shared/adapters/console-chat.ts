@@ -48,4 +48,4 @@ export class ConsoleChat implements Chat {
 }
 
 /** No Slack API to ask: nobody is in any user group; listed users still count. */
-export const noGroups: Directory = { groupsOf: async () => [] };
+export const noGroups: Directory = { groupsOf: async () => ({ groups: [] }) };

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Chat, ChatFile, ChatMessage, Directory } from '../ports/chat';
+import type { Chat, ChatFile, ChatMessage, Directory, Membership } from '../ports/chat';
 
 export class SlackChat implements Chat {
   constructor(private readonly client: WebClient) {}
@@ -43,9 +43,9 @@ export class SlackDirectory implements Directory {
     private readonly now = () => Date.now(),
   ) {}
 
-  async groupsOf(user: string, groups: readonly string[]): Promise<string[]> {
+  async groupsOf(user: string, groups: readonly string[]): Promise<Membership> {
     const members = await Promise.all(groups.map(async (group) => [group, await this.members(group)] as const));
-    return members.filter(([, m]) => m.has(user)).map(([group]) => group);
+    return { groups: members.filter(([, m]) => m.has(user)).map(([group]) => group) };
   }
 
   private async members(group: string): Promise<Set<string>> {

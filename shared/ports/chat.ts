@@ -23,7 +23,14 @@ export interface ChatFile {
   altText: string;
 }
 
-/** Which of the given user groups a user belongs to. */
+/** Which of the given user groups a user belongs to, and why that answer may be out of date or incomplete. */
+export interface Membership {
+  groups: string[];
+  /** Set when the directory could not be asked in time (slow or failing) and older or no knowledge was used. */
+  caveat?: string;
+}
+
+/** Never throws and answers within a bounded time: a slow directory must not keep Slack waiting past 3 s. */
 export interface Directory {
-  groupsOf(user: string, groups: readonly string[]): Promise<string[]>;
+  groupsOf(user: string, groups: readonly string[]): Promise<Membership>;
 }

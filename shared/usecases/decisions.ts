@@ -177,7 +177,7 @@ async function permitted(
   const policy = deps.config.services.get(service);
   if (!policy) return refused(`${service} is not configured in release-bot.`);
   const run = await currentRun(deps.store, service);
-  const groups = await deps.directory.groupsOf(who.user, policy.approvers.groups);
+  const { groups } = await deps.directory.groupsOf(who.user, policy.approvers.groups);
   const permission = mayDecide(policy, who.user, groups, run?.deployedBy);
   if (!permission.allowed) {
     await record(deps, who, action, 'refused', run, undefined, permission.reason, service);
