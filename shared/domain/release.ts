@@ -20,6 +20,11 @@ export interface Run {
   outcome?: 'succeeded' | 'failed' | 'superseded';
   /** Slack user ID of the person who deployed, when the Canary's webhook metadata names one (`deployer`). */
   deployedBy?: string;
+  /**
+   * Everyone any hook of this run named as `deployer` (first is `deployedBy`), bounded: none of them may approve
+   * a gate of this run unless the service allows self-approval.
+   */
+  deployers?: string[];
   rollback?: { by: string; at: string; reason: string };
   /** Hook types Flagger has called for this run: a rollback can only happen if `rollback` is among them. */
   hooks?: HookType[];
@@ -147,5 +152,9 @@ export const sameRelease = (a: Run, b: Run): boolean =>
   JSON.stringify({ ...a, updatedAt: '', version: 0 }) === JSON.stringify({ ...b, updatedAt: '', version: 0 });
 
 export const canRollBack = (run: Run): boolean => run.state !== 'ended' && ROLLBACK_PHASES.includes(run.phase);
+
+/** Everyone named as the deployer of this run by any of its hooks. */
+export const deployersOf = (run: Pick<Run, 'deployedBy' | 'deployers'> | undefined): string[] =>
+  run?.deployers ?? (run?.deployedBy ? [run.deployedBy] : []);
 
 export const runLabel = (run: Pick<Run, 'service' | 'number'>): string => `${run.service} release #${run.number}`;
