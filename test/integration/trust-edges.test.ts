@@ -1,10 +1,11 @@
-import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { flaggerHandler } from '../../functions/flagger/handle';
 import { slackHandler } from '../../functions/slack/handle';
 import { startServer } from '../../local/server';
 import type { ReleaseStore } from '../../shared/ports/store';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
 import { type Harness, payload, SIGNING_SECRET, startHarness } from '../support/bot';
+import { raw } from '../support/raw-http';
 import { buttonClick, sign, slashCommand, viewSubmission } from '../support/slack-requests';
 
 const USER = { id: 'U0APPROVER1', username: 'approver', team_id: 'T0TEAM0001' };
@@ -17,38 +18,6 @@ const without = (body: string, key: string) => {
   params.delete(key);
   return params.toString();
 };
-
-/** Sends raw bytes to the server and reads one answer: fetch cannot send a malformed request target. */
-function raw(url: string, request: string, waitMs = 2000): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(request));
-    let bytes = Buffer.alloc(0);
-    const parse = () => {
-      const text = bytes.toString('utf8');
-      const end = text.indexOf('\r\n\r\n');
-      const head = end < 0 ? text : text.slice(0, end);
-      const body = end < 0 ? '' : text.slice(end + 4);
-      const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-      return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), body, end, length };
-    };
-    const done = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      const { status, body } = parse();
-      resolve({ status, body });
-    };
-    const timer = setTimeout(done, waitMs);
-    socket.on('data', (chunk: Buffer) => {
-      bytes = Buffer.concat([bytes, chunk]);
-      const { body, end, length } = parse();
-      const complete = length === undefined ? body.endsWith('0\r\n\r\n') : Buffer.byteLength(body) >= Number(length);
-      if (end >= 0 && complete) done();
-    });
-    socket.on('end', done);
-    socket.on('error', (error) => (bytes.length ? done() : reject(error)));
-  });
-}
 
 describe('Slack edge: every payload shape Slack can send gets a 2xx with a body, or a 4xx with a sentence', () => {
   let h: Harness;
@@ -403,5 +372,25 @@ describe('Local server: a slow Slack directory does not lock out approvers liste
     expect(elapsed).toBeLessThan(3000);
     expect(res.text).toContain('Approved');
     expect(gate.status).toBe(200);
+  });
+});
+
+describe('Flagger handler (Lambda and local alike): never a 5xx, even before the hook is read', () => {
+  it('answers 403 with a sentence when its dependencies cannot be built (a cold start that fails)', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const handler = flaggerHandler(() => Promise.reject(new Error('DynamoDB client could not start')), 'token');
+
+    const res = await handler({
+      rawPath: '/flagger/confirm-promotion',
+      requestContext: { http: { method: 'POST' } },
+      body: JSON.stringify(payload('Progressing', 'rev-1')),
+    } as APIGatewayProxyEventV2);
+
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain(
+      'could not process this webhook (DynamoDB client could not start); the gate stays closed',
+    );
+    expect(errors).toHaveBeenCalled();
+    errors.mockRestore();
   });
 });
