@@ -78,8 +78,9 @@ async function answer(
     const event = await toLambdaEvent(req);
     send(res, 'statusCode' in event ? event : await route(event));
   } catch (error) {
-    // The handlers answer their own failures; this is the request itself failing (the client went away mid-body).
-    // Never a 5xx: Flagger retries those and drops the body.
+    // The handlers answer their own failures; this is the request itself failing. A closed socket means the client
+    // went away or was already answered 408: nobody to tell. Otherwise never a 5xx: Flagger retries those.
+    if (req.socket.destroyed) return;
     console.error(`request failed: ${(error as Error).stack ?? error}`);
     send(res, text(400, 'release-bot could not read this request; see its log.'));
   }
