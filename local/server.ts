@@ -1,11 +1,30 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { flaggerHandler } from '../functions/flagger/handle';
 import { slackHandler } from '../functions/slack/handle';
 import { type HttpResult, text } from '../shared/http/responses';
 import type { Deps } from '../shared/usecases/deps';
-import { send, toLambdaEvent } from './http-adapter';
+import { send, sendRaw, toLambdaEvent } from './http-adapter';
+
+export interface ServerTimeouts {
+  /** The request line and headers must have arrived by then. */
+  headersMs: number;
+  /** The whole request (headers and body) must have arrived by then. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs?: number;
+}
+
+/**
+ * Chosen, not Node's defaults (60 s, 300 s, 5 s). Flagger waits 10 s for a webhook and Slack 3 s, and both send a
+ * small request at once: a request still arriving after 10 s has no one waiting for its answer. Headers get 5 s,
+ * so a slow-loris client (a byte now and then) holds a socket for 5 s, not a minute. Idle keep-alive connections
+ * close after 5 s: Flagger calls each hook once per analysis interval (10 s or more) and opens a new connection
+ * then, so holding idle sockets longer only gives clients sockets to pile up.
+ */
+export const TIMEOUTS: Required<ServerTimeouts> = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
 
 export interface ServerOptions {
   deps: Deps;
@@ -13,6 +32,8 @@ export interface ServerOptions {
   host?: string;
   flaggerToken: string;
   slack: { signingSecret: string; botToken: string; apiUrl?: string };
+  /** Tests shorten them; `npm start` uses TIMEOUTS. */
+  timeouts?: ServerTimeouts;
 }
 
 /** The local HTTP front: the same handlers as the Lambda functions, behind one Node server. */
@@ -25,16 +46,66 @@ export async function startServer(options: ServerOptions): Promise<{ server: Ser
     if (event.rawPath === '/slack/events') return onSlack(event);
     return text(404, 'Not found. Endpoints: POST /flagger/<hook-type>, POST /slack/events, GET /healthz.');
   };
-  const server = createServer(async (req, res) => {
-    try {
-      const event = await toLambdaEvent(req);
-      send(res, 'statusCode' in event ? event : await route(event));
-    } catch (error) {
-      console.error(`request failed: ${(error as Error).stack ?? error}`);
-      if (!res.headersSent) send(res, text(500, 'release-bot failed to handle this request; see its log.'));
-    }
-  });
+  const timeouts = { ...TIMEOUTS, ...options.timeouts };
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often Node checks those timeouts (30 s by default, which would make a 5 s bound up to 35 s).
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2),
+    },
+    (req, res) => void answer(req, res, route),
+  );
+  server.on('clientError', answerClientError);
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    sendRaw(socket, text(405, 'release-bot is not a proxy: CONNECT is not supported.')),
+  );
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    send(res, text(417, `release-bot cannot meet "Expect: ${req.headers.expect}"; send the request without it.`)),
+  );
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://${options.host ?? '127.0.0.1'}:${port}` };
+}
+
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: (event: APIGatewayProxyEventV2) => Promise<HttpResult>,
+): Promise<void> {
+  try {
+    const event = await toLambdaEvent(req);
+    send(res, 'statusCode' in event ? event : await route(event));
+  } catch (error) {
+    // The handlers answer their own failures; this is the request itself failing. A closed socket means the client
+    // went away or was already answered 408: nobody to tell. Otherwise never a 5xx: Flagger retries those.
+    if (req.socket.destroyed) return;
+    console.error(`request failed: ${(error as Error).stack ?? error}`);
+    send(res, text(400, 'release-bot could not read this request; see its log.'));
+  }
+}
+
+/**
+ * Requests Node rejects before there is a ServerResponse (malformed, too large, too slow): by default Node answers
+ * them with an empty body. Mirrors Node's own handler, with a sentence.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  sendRaw(socket, clientErrorAnswer(error.code));
+}
+
+function clientErrorAnswer(code: string | undefined): HttpResult {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return text(408, 'The request took too long to arrive; Flagger and Slack send theirs at once.');
+    case 'HPE_HEADER_OVERFLOW':
+      return text(431, 'The request headers are larger than 16 KiB.');
+    default:
+      return text(400, 'The request is not valid HTTP/1.1.');
+  }
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { HookCall } from '../../shared/domain/flagger';
 import { readHookCall } from '../../shared/http/flagger-edge';
 import { type HttpResult, text } from '../../shared/http/responses';
 import type { CoreDeps } from '../../shared/usecases/deps';
@@ -7,21 +8,21 @@ import { handleHook } from '../../shared/usecases/flagger-hook';
 /** POST /flagger/<hook-type>: validate, answer the hook, map the answer to a status Flagger understands. */
 export function flaggerHandler(deps: () => Promise<CoreDeps>, token: string) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    const ready = await deps();
-    const call = readHookCall(event, token, ready.now());
-    if ('statusCode' in call) return call;
+    let call: HookCall | undefined;
     try {
+      const ready = await deps();
+      const read = readHookCall(event, token, ready.now());
+      if ('statusCode' in read) return read;
+      call = read;
       const answer = await handleHook(ready, call);
       return text(answer.status, answer.message);
     } catch (error) {
       // Never a 5xx: Flagger drops 5xx bodies and retries. A refusal with the reason keeps the gate closed and visible.
       console.error(
-        JSON.stringify({ msg: 'hook failed', hook: call.hook, service: call.service, error: String(error) }),
+        JSON.stringify({ msg: 'hook failed', hook: call?.hook, service: call?.service, error: String(error) }),
       );
-      return text(
-        403,
-        `release-bot could not process ${call.hook} for ${call.service} (${(error as Error).message}); the gate stays closed`,
-      );
+      const what = call ? `${call.hook} for ${call.service}` : 'this webhook';
+      return text(403, `release-bot could not process ${what} (${(error as Error).message}); the gate stays closed`);
     }
   };
 }

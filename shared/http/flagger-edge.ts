@@ -26,9 +26,10 @@ const payloadSchema = z.object({
  * or `?token=` (the global event webhook has no metadata).
  */
 export function readHookCall(event: APIGatewayProxyEventV2, expectedToken: string, now: Date): HookCall | HttpResult {
-  const hook = /^\/flagger\/([^/]+)\/?$/.exec(event.rawPath)?.[1] ?? '';
+  const hook = hookOf(event.rawPath ?? '');
+  if (typeof hook !== 'string') return hook;
   if (!isHookType(hook))
-    return text(404, `Unknown Flagger hook "${hook}". Use /flagger/<type> with one of the eight webhook types.`);
+    return text(404, `Unknown Flagger hook "${shown(hook)}". Use /flagger/<type> with one of the eight webhook types.`);
   if (event.requestContext?.http?.method !== 'POST') return text(405, 'Flagger webhooks are POST requests.');
   const body = rawBody(event);
   if (Buffer.byteLength(body) > MAX_FLAGGER_BODY)
@@ -61,6 +62,19 @@ export function readHookCall(event: APIGatewayProxyEventV2, expectedToken: strin
     receivedAt: now,
   };
 }
+
+/** The hook type from `/flagger/<type>`, percent-decoded as API Gateway leaves it encoded. */
+function hookOf(path: string): string | HttpResult {
+  const segment = /^\/flagger\/([^/]+)\/?$/.exec(path)?.[1] ?? '';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return text(400, `The path ${shown(path)} is not valid percent-encoding.`);
+  }
+}
+
+/** Echoed text stays short: the answer is for a person, not a mirror. */
+const shown = (value: string) => (value.length > 64 ? `${value.slice(0, 64)}…` : value);
 
 function tokenOf(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;

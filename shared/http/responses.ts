@@ -9,6 +9,13 @@ export const text = (statusCode: number, body: string): HttpResult => ({
   body: body.endsWith('\n') ? body : `${body}\n`,
 });
 
+/** A JSON answer, where Slack expects one (a slash command's reply, a dialog's errors, a URL challenge). */
+export const json = (statusCode: number, value: unknown): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(value),
+});
+
 export function header(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);

@@ -1,22 +1,70 @@
 import { verifySlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type HttpResult, header, rawBody, text } from './responses';
+import { z } from 'zod';
+import { ACTIONS, REJECT_VIEW } from '../slack/blocks';
+import { type HttpResult, header, json, rawBody, text } from './responses';
 
 export const MAX_SLACK_BODY = 256 * 1024;
 
+/** What the listeners handle; everything else is answered here, at once, without Bolt. */
+export interface SlackRoutes {
+  command: string;
+  actions: readonly string[];
+  views: readonly string[];
+}
+export const SLACK_ROUTES: SlackRoutes = { command: '/canary', actions: Object.values(ACTIONS), views: [REJECT_VIEW] };
+
+/** Which kind of answer Slack expects, so a failure can be answered in that kind. */
+export type SlackKind = 'command' | 'action' | 'view';
+export interface ForBolt {
+  event: APIGatewayProxyEventV2;
+  kind: SlackKind;
+}
+
 /**
- * Checks a Slack request before Bolt sees it: size, signature (HMAC over the raw body, at most 5 minutes old),
- * and that the body parses. Bolt's own receiver answers such failures with an empty 401 or a 500; we answer with
- * a sentence, and hand Bolt a normalised event (decoded body, plain content type).
+ * Checks a Slack request before Bolt sees it: size, signature (HMAC over the raw body, at most 5 minutes old), and
+ * the payload's shape. Bolt answers what it cannot handle with an empty 401, 404 or 500, and reads fields the
+ * listeners rely on (`user.id`) without checking them; here every request gets a sentence, payloads nobody listens
+ * to are answered 200 at once, and Bolt gets only validated bodies, as JSON.
  */
 export function checkSlackRequest(
   event: APIGatewayProxyEventV2,
   signingSecret: string,
   now: Date,
-): { event: APIGatewayProxyEventV2 } | HttpResult {
+  routes: SlackRoutes = SLACK_ROUTES,
+): ForBolt | HttpResult {
   if (event.requestContext?.http?.method !== 'POST') return text(405, 'Slack sends POST requests.');
   const body = rawBody(event);
   if (Buffer.byteLength(body) > MAX_SLACK_BODY) return text(413, `The request is larger than ${MAX_SLACK_BODY} bytes.`);
+  const unsigned = checkSignature(event, body, signingSecret, now);
+  if (unsigned) return unsigned;
+  const contentType = (header(event.headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const parsed = parse(body, contentType);
+  if (parsed === undefined) return text(400, 'The body is neither a Slack form post nor JSON.');
+  const routed =
+    parsed instanceof URLSearchParams
+      ? routeForm(parsed, routes)
+      : 'form' in parsed
+        ? routeInteractive(parsed.form, routes)
+        : routeEvent(parsed.json);
+  if ('statusCode' in routed) return routed;
+  return {
+    kind: routed.kind,
+    event: {
+      ...event,
+      body: JSON.stringify(routed.body),
+      isBase64Encoded: false,
+      headers: { ...lowerCased(event.headers), 'content-type': 'application/json' },
+    },
+  };
+}
+
+function checkSignature(
+  event: APIGatewayProxyEventV2,
+  body: string,
+  signingSecret: string,
+  now: Date,
+): HttpResult | undefined {
   const signature = header(event.headers, 'x-slack-signature') ?? '';
   const timestamp = Number(header(event.headers, 'x-slack-request-timestamp'));
   if (!signature || !Number.isFinite(timestamp))
@@ -34,33 +82,128 @@ export function checkSlackRequest(
   } catch {
     return text(401, 'The Slack signature does not match: check SLACK_SIGNING_SECRET.');
   }
-  const contentType = (header(event.headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!parses(body, contentType)) return text(400, 'The body is neither a Slack form post nor JSON.');
-  return {
-    event: {
-      ...event,
-      body,
-      isBase64Encoded: false,
-      headers: { ...lowerCased(event.headers), 'content-type': contentType },
-    },
-  };
+  return undefined;
 }
 
-function parses(body: string, contentType: string): boolean {
+type Parsed = URLSearchParams | { form: unknown } | { json: unknown };
+
+/** A form post (slash command, or an interactive `payload=`), or a JSON body (Events API). */
+function parse(body: string, contentType: string): Parsed | undefined {
   try {
     if (contentType === 'application/x-www-form-urlencoded') {
-      const payload = new URLSearchParams(body).get('payload');
-      if (payload !== null) return isObject(JSON.parse(payload));
-      return true;
+      const form = new URLSearchParams(body);
+      const payload = form.get('payload');
+      return payload === null ? form : { form: JSON.parse(payload) };
     }
-    if (contentType === 'application/json') return isObject(JSON.parse(body));
+    if (contentType === 'application/json') return { json: JSON.parse(body) };
   } catch {
-    return false;
+    return undefined;
   }
-  return false;
+  return undefined;
 }
 
-const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+type Route = HttpResult | { kind: SlackKind; body: unknown };
+
+/** Slack IDs: upper-case letters and digits (U…, W…, C…, D…, G…, T…). */
+const slackId = z.string().regex(/^[A-Z0-9]{2,40}$/, 'must be a Slack ID');
+const user = z.looseObject({ id: slackId }, { error: 'the payload has no user' });
+
+const commandSchema = z.looseObject({
+  command: z.string().max(64),
+  user_id: slackId,
+  channel_id: slackId,
+  text: z.string().default(''),
+});
+
+/** Slash commands; Slack always sends each field once, so a repeated one is a forgery or a bug. */
+function routeForm(form: URLSearchParams, routes: SlackRoutes): Route {
+  if (form.has('ssl_check')) return text(200, 'ok');
+  if (!form.has('command'))
+    return text(400, 'The form is neither a slash command nor an interactive payload (no command, no payload).');
+  const repeated = [...new Set(form.keys())].filter((key) => form.getAll(key).length > 1);
+  if (repeated.length) return text(400, `The slash command repeats ${repeated.join(', ')}.`);
+  const parsed = commandSchema.safeParse(Object.fromEntries(form));
+  if (!parsed.success) return text(400, `The slash command is malformed (${problems(parsed.error)}).`);
+  if (parsed.data.command !== routes.command) {
+    return json(200, { response_type: 'ephemeral', text: `release-bot answers ${routes.command} only.` });
+  }
+  return { kind: 'command', body: parsed.data };
+}
+
+const blockActions = z.looseObject({
+  user,
+  actions: z
+    .array(z.looseObject({ action_id: z.string().max(255), value: z.string().optional() }))
+    .min(1, 'a click has actions'),
+  channel: z.looseObject({ id: slackId }).nullish(),
+  trigger_id: z.string().max(255).optional(),
+});
+const inputValues = z.record(z.string(), z.record(z.string(), z.looseObject({ value: z.string().nullish() })));
+const viewSubmission = z.looseObject({
+  user,
+  view: z.looseObject(
+    {
+      callback_id: z.string().max(255),
+      private_metadata: z.string().max(3000).default(''),
+      state: z.looseObject({ values: inputValues }),
+    },
+    { error: 'the payload has no view' },
+  ),
+});
+
+/** Interactive payloads (`payload=` form posts): buttons, dialogs, shortcuts. */
+function routeInteractive(payload: unknown, routes: SlackRoutes): Route {
+  const type = typeOf(payload);
+  if (type === undefined) return text(400, 'The interactive payload is not a JSON object with a type.');
+  switch (type) {
+    case 'block_actions': {
+      const parsed = blockActions.safeParse(payload);
+      if (!parsed.success) return text(400, `The block_actions payload is malformed (${problems(parsed.error)}).`);
+      // Bolt routes on the first action only.
+      if (!routes.actions.includes(parsed.data.actions[0]?.action_id ?? ''))
+        return text(200, 'release-bot has no listener for this button.');
+      return { kind: 'action', body: parsed.data };
+    }
+    case 'view_submission': {
+      const parsed = viewSubmission.safeParse(payload);
+      if (!parsed.success) return text(400, `The view_submission payload is malformed (${problems(parsed.error)}).`);
+      // Not ours: close it, since an empty body is not an answer and any other text would be an error to Slack.
+      if (!routes.views.includes(parsed.data.view.callback_id)) return json(200, { response_action: 'clear' });
+      return { kind: 'view', body: parsed.data };
+    }
+    case 'view_closed':
+      return text(200, 'ok');
+    case 'block_suggestion':
+      return json(200, { options: [] });
+    case 'shortcut':
+    case 'message_action':
+      return text(200, 'release-bot has no shortcuts: use /canary help.');
+    default:
+      return text(200, `release-bot does not handle ${bound(type)} payloads.`);
+  }
+}
+
+/** Events API bodies: release-bot subscribes to no events, but Slack checks the URL and may send some. */
+function routeEvent(body: unknown): Route {
+  const type = typeOf(body);
+  if (type === undefined) return text(400, 'The JSON body is not an Events API object with a type.');
+  if (type === 'url_verification') {
+    const challenge = (body as { challenge?: unknown }).challenge;
+    if (typeof challenge !== 'string') return text(400, 'The url_verification has no challenge.');
+    return json(200, { challenge });
+  }
+  return text(200, 'ok');
+}
+
+function typeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' && type.length > 0 ? type : undefined;
+}
+
+const problems = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+const bound = (value: string) => (value.length > 64 ? `${value.slice(0, 64)}…` : value);
 const lowerCased = (headers: Record<string, string | undefined>) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 const noop = () => {};

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { PHASES } from '../../shared/domain/flagger';
+import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
 import { FLAGGER_TOKEN, type Harness, SIGNING_SECRET, startHarness } from '../support/bot';
+import { raw } from '../support/raw-http';
 import { sign } from '../support/slack-requests';
 
 const RUNS = 150;
@@ -22,6 +24,124 @@ const nearlyFlagger = fc.oneof(
     { requiredKeys: [] },
   ),
   fc.anything(),
+);
+
+/** Sometimes a valid Slack ID, sometimes anything, sometimes missing. */
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const slackId = fc.oneof(fc.constantFrom('U0APPROVER1', 'U0NOBODY1', 'C0RELEASES1'), fc.string());
+const user = maybe(fc.oneof(fc.record({ id: slackId }, { requiredKeys: [] }), fc.anything()));
+const ref = fc.oneof(
+  fc
+    .record({
+      s: fc.constantFrom('production/product-service', 'nope/nope'),
+      r: fc.integer(),
+      g: fc.constantFrom('confirm-promotion', 'confirm-rollout', 'x'),
+      a: fc.integer(),
+    })
+    .map((r) => JSON.stringify(r)),
+  fc.string(),
+);
+
+/** Every interactive payload type Slack sends, nearly right or wrong in any field. */
+const interactivePayload = fc.oneof(
+  fc.record(
+    {
+      type: fc.constant('block_actions'),
+      user,
+      channel: maybe(fc.oneof(fc.record({ id: slackId }), fc.constant(null), fc.anything())),
+      trigger_id: maybe(fc.string()),
+      actions: fc.oneof(
+        fc.array(
+          fc.record(
+            { action_id: fc.oneof(fc.constantFrom(...Object.values(ACTIONS)), fc.string()), value: maybe(ref) },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 2 },
+        ),
+        fc.anything(),
+      ),
+    },
+    { requiredKeys: ['type'] },
+  ),
+  fc.record(
+    {
+      type: fc.constantFrom('view_submission', 'view_closed'),
+      user,
+      view: fc.oneof(
+        fc.record(
+          {
+            callback_id: fc.oneof(fc.constant(REJECT_VIEW), fc.string()),
+            private_metadata: fc.oneof(ref, fc.integer()),
+            state: fc.oneof(
+              fc.record({ values: fc.constant({ reason: { value: { type: 'plain_text_input', value: 'why' } } }) }),
+              fc.record({ values: fc.dictionary(fc.string(), fc.dictionary(fc.string(), fc.anything())) }),
+              fc.anything(),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.anything(),
+      ),
+    },
+    { requiredKeys: ['type'] },
+  ),
+  fc.record(
+    {
+      type: fc.oneof(
+        fc.constantFrom('shortcut', 'message_action', 'block_suggestion', 'interactive_message', 'dialog_submission'),
+        fc.string(),
+        fc.anything(),
+      ),
+      user,
+      callback_id: maybe(fc.string()),
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+/** Events API bodies. */
+const eventBody = fc.oneof(
+  fc.record(
+    {
+      type: fc.oneof(fc.constantFrom('url_verification', 'event_callback', 'app_rate_limited'), fc.string()),
+      challenge: maybe(fc.oneof(fc.string(), fc.integer())),
+      event: maybe(fc.anything()),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.anything(),
+);
+
+/** Slash commands with any field missing, repeated or odd. */
+const commandForm = fc
+  .tuple(
+    fc.record(
+      {
+        command: fc.oneof(fc.constant('/canary'), fc.string()),
+        text: fc.oneof(fc.constantFrom('help', 'status product-service', 'approve product-service', ''), fc.string()),
+        user_id: slackId,
+        channel_id: slackId,
+        ssl_check: fc.constant('1'),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.array(fc.tuple(fc.constantFrom('user_id', 'text', 'command'), fc.string()), { maxLength: 1 }),
+  )
+  .map(([fields, extra]) => {
+    const form = new URLSearchParams(fields);
+    for (const [k, v] of extra) form.append(k, v);
+    return form.toString();
+  });
+
+/** Request targets of every form: origin, absolute, asterisk, authority, and anything printable. */
+const targetChars = fc.constantFrom(..."/%?#:[]@!$&'()*+,;=.-_~azAZ09".split(''));
+const requestTarget = fc.oneof(
+  fc.string({ unit: targetChars }).map((t) => `/${t}`),
+  fc.string({ unit: targetChars }).map((t) => `/flagger/${t}`),
+  fc.string({ unit: targetChars }).map((t) => `http://${t}`),
+  fc.constantFrom('*', '//', 'http://[', '/%zz', '/flagger/%zz', 'example.com:443', ''),
+  fc.string({ unit: targetChars }),
+  fc.string({ minLength: 1 }).filter((t) => !/[\s\0]/.test(t)),
 );
 
 describe('Fuzz: no input makes an ingress answer 5xx or crash', () => {
@@ -82,6 +202,46 @@ describe('Fuzz: no input makes an ingress answer 5xx or crash', () => {
             : { body, headers: { 'content-type': type } };
           const res = await h.post('/slack/events', request.body, request.headers);
           expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
+  });
+
+  it(`Slack ingress: ${RUNS} signed payloads of every type Slack sends, each answered with a body`, async () => {
+    const signedBody = fc.oneof(
+      interactivePayload.map((p) => ({
+        body: `payload=${encodeURIComponent(JSON.stringify(p))}`,
+        type: 'application/x-www-form-urlencoded',
+      })),
+      commandForm.map((body) => ({ body, type: 'application/x-www-form-urlencoded' })),
+      eventBody.map((e) => ({ body: JSON.stringify(e) ?? '', type: 'application/json' })),
+    );
+    await fc.assert(
+      fc.asyncProperty(signedBody, async ({ body, type }) => {
+        const request = sign(body, SIGNING_SECRET, undefined, type);
+        const res = await h.post('/slack/events', request.body, request.headers);
+        expect(res.status).toBeLessThan(500);
+        expect(res.text.trim().length).toBeGreaterThan(0);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`Any request target: ${RUNS} generated targets and methods, each answered below 500 with a body`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'OPTIONS', 'DELETE'),
+        requestTarget,
+        async (method, target) => {
+          const res = await raw(
+            h.bot.url,
+            `${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+          );
+          expect(res.status).toBeGreaterThanOrEqual(200);
+          expect(res.status).toBeLessThan(500);
+          expect(res.body.trim().length).toBeGreaterThan(0);
         },
       ),
       { numRuns: RUNS },

@@ -23,6 +23,13 @@ export interface FakeUpload {
   completed: boolean;
 }
 
+/** How the fake misbehaves for one method: answer late, with an HTTP error, or with `ok: false`. */
+export interface SlackFault {
+  delayMs?: number;
+  status?: number;
+  error?: string;
+}
+
 /**
  * A fake Slack Web API on loopback: answers the methods the bot calls the way Slack does, and records each call
  * with its arguments decoded (blocks parsed back to JSON) so tests can read what a person would see.
@@ -33,7 +40,10 @@ export class FakeSlack {
   readonly groups = new Map<string, string[]>();
   /** file ID -> upload, in the order files.getUploadURLExternal handed them out. */
   readonly uploads = new Map<string, FakeUpload>();
+  /** method -> fault; methods without one answer at once, as before. */
+  readonly faults = new Map<string, SlackFault>();
   private server?: Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private counter = 0;
   private origin = '';
 
@@ -59,10 +69,26 @@ export class FakeSlack {
         }
         const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
         const args = decode(body.toString('utf8'), contentType);
-        const result = this.answer(method, args);
+        const fault = this.faults.get(method);
+        const result = fault?.error ? { ok: false, error: fault.error } : this.answer(method, args);
         this.calls.push({ method, args, result });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(result));
+        const reply = () => {
+          if (fault?.status) {
+            // Slack says when to retry a rate-limited call.
+            const retry = fault.status === 429 ? { 'retry-after': '30' } : {};
+            res.writeHead(fault.status, { 'content-type': 'text/plain', ...retry });
+            res.end('fake Slack fault');
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(result));
+        };
+        if (!fault?.delayMs) return reply();
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          reply();
+        }, fault.delayMs);
+        this.timers.add(timer);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
@@ -71,6 +97,8 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
