@@ -821,7 +821,7 @@ describe('Function: applyHook (bounded records)', () => {
     expect(text).toMatch(/characters cut\)$/);
   });
 
-  it('still keeps a long message Flagger repeats every tick once', () => {
+  it('cuts a long message Flagger repeats every tick, and still keeps it once', () => {
     // Arrange
     const message = `Halt product-service.production advancement ${'x'.repeat(60_000)}`;
 
@@ -831,7 +831,9 @@ describe('Function: applyHook (bounded records)', () => {
     ).reduce(applyHook, running());
 
     // Assert
-    expect(run.timeline.filter((e) => e.text.startsWith('Halt product-service'))).toHaveLength(1);
+    const kept = run.timeline.filter((e) => e.text.startsWith('Halt product-service'));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.text.length).toBeLessThan(TEXT_LIMITS.eventMessage + 50);
   });
 
   it('stays under 32 KB after 5,000 events of 60 KB each, and still records a rollback', () => {
