@@ -196,6 +196,34 @@ export class DynamoStore implements ReleaseStore {
     );
   }
 
+  async markRequestPosted(gate: GateRef): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(gate.service), sk: gateSk(gate.run, gate.key) },
+          UpdateExpression: 'SET requestPosted = :attempt',
+          ConditionExpression: 'attempt = :attempt',
+          ExpressionAttributeValues: { ':attempt': gate.attempt },
+        }),
+      ),
+    );
+  }
+
+  async reopenGate(gate: Gate, fromAttempt: number): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: pk(gate.service), sk: gateSk(gate.run, gate.key), ...gate },
+          ConditionExpression: '#status = :approved AND attempt = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':approved': 'approved', ':from': fromAttempt },
+        }),
+      ),
+    );
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     // The random suffix keeps two entries written in the same millisecond apart.
     const sk = `${AUDIT}${entry.at}#${randomUUID()}`;

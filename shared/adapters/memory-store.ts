@@ -97,6 +97,20 @@ export class MemoryStore implements ReleaseStore {
     return true;
   }
 
+  async markRequestPosted(gate: GateRef): Promise<boolean> {
+    const stored = this.gates.get(gateId(gate));
+    if (stored?.attempt !== gate.attempt) return false;
+    stored.requestPosted = gate.attempt;
+    return true;
+  }
+
+  async reopenGate(gate: Gate, fromAttempt: number): Promise<boolean> {
+    const stored = this.gates.get(gateId(gate));
+    if (stored?.status !== 'approved' || stored.attempt !== fromAttempt) return false;
+    this.gates.set(gateId(gate), copy(gate));
+    return true;
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(copy(entry));
   }

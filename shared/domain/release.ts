@@ -1,3 +1,4 @@
+import { bounded, TEXT_LIMITS } from './bounds';
 import { type HookCall, type HookType, type Phase, ROLLBACK_PHASES, type ServiceId } from './flagger';
 
 /**
@@ -14,6 +15,11 @@ export interface Run {
   checksum?: string;
   phase: Phase;
   weight: number;
+  /**
+   * Where `weight` was last learnt: Flagger's own "Advance ... canary weight N" event, or a traffic step the bot
+   * answered yes to (provisional until Flagger's event confirms it). Absent: the 0 every analysis starts from.
+   */
+  weightFrom?: 'flagger' | 'bot';
   startedAt: string;
   updatedAt: string;
   endedAt?: string;
@@ -40,6 +46,8 @@ export interface TimelineEntry {
 }
 
 const TIMELINE_LIMIT = 40;
+/** Deployers kept per run: enough for a CI that names someone else on a retry, bounded whatever hooks send. */
+export const DEPLOYERS_LIMIT = 5;
 const TERMINAL: readonly Phase[] = ['Succeeded', 'Failed'];
 const ANALYSIS_PHASES: readonly Phase[] = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
 
@@ -89,8 +97,7 @@ export function applyHook(run: Run, call: HookCall): Run {
   const phase = call.hook === 'confirm-promotion' && run.phase === 'WaitingPromotion' ? run.phase : call.phase;
   const next: Run = { ...run, phase, updatedAt: at, timeline: [...run.timeline] };
   if (!run.hooks?.includes(call.hook)) next.hooks = [...(run.hooks ?? []), call.hook];
-  // Any webhook of the Canary may name the deployer (CI templates it into metadata).
-  if (!next.deployedBy && call.metadata.deployer) next.deployedBy = call.metadata.deployer;
+  recordDeployer(next, call.metadata.deployer);
   // Only a hook sent during the analysis carries the new revision's checksum (newer Flaggers also call the
   // rollback hook while Waiting, with the old one).
   if (next.state === 'awaiting-start' && call.hook !== 'event' && ANALYSIS_PHASES.includes(call.phase)) {
@@ -103,22 +110,62 @@ export function applyHook(run: Run, call: HookCall): Run {
   return next;
 }
 
+/**
+ * Any webhook of the Canary may name the deployer (CI templates it into metadata); every distinct one is kept, so
+ * naming someone on a later hook still bars them from approving this run. The first stays `deployedBy`.
+ */
+function recordDeployer(run: Run, named: string | undefined): void {
+  if (!named) return;
+  const deployer = bounded(named, TEXT_LIMITS.deployer);
+  const known = deployersOf(run);
+  if (!run.deployedBy) run.deployedBy = deployer;
+  if (known.includes(deployer) || known.length >= DEPLOYERS_LIMIT) return;
+  run.deployers = [...known, deployer];
+}
+
 function applyEvent(run: Run, call: HookCall, at: string): void {
   const message = call.metadata.eventMessage ?? '';
-  const weight = /canary weight (\d+)/i.exec(message)?.[1];
-  if (weight !== undefined) run.weight = Number(weight);
-  if (message) addToTimeline(run, { at, text: message, warning: call.metadata.eventType === 'Warning' });
+  const weight = advancedWeight(call);
+  if (weight !== undefined) {
+    run.weight = weight;
+    run.weightFrom = 'flagger';
+  }
+  if (message) {
+    const text = bounded(message, TEXT_LIMITS.eventMessage);
+    addToTimeline(run, { at, text, warning: call.metadata.eventType === 'Warning' });
+  }
   // Without a post-rollout hook, a terminal event for this revision is the only sign the run ended.
   if (TERMINAL.includes(call.phase) && run.state === 'progressing' && call.checksum === run.checksum) {
     end(run, call.phase, at);
   }
 }
 
+/**
+ * The canary weight Flagger states it moved to, from its own event (v1.44 scheduler.go, recordEventInfof, so type
+ * Normal): exactly "Advance <name>.<namespace> canary weight N". Nothing else counts: a Warning may quote another
+ * webhook's response body ("... canary weight 50 ..."), and "canary iteration i/n" or "primary weight N" are not
+ * the canary's weight.
+ */
+export function advancedWeight(call: Pick<HookCall, 'service' | 'metadata'>): number | undefined {
+  if (call.metadata.eventType !== 'Normal') return undefined;
+  const [namespace, name] = call.service.split('/');
+  const expected = `Advance ${name}.${namespace} canary weight `;
+  const message = call.metadata.eventMessage ?? '';
+  if (!message.startsWith(expected)) return undefined;
+  const digits = message.slice(expected.length);
+  if (!/^\d{1,3}$/.test(digits)) return undefined;
+  const weight = Number(digits);
+  return weight <= 100 ? weight : undefined;
+}
+
 function end(run: Run, phase: Phase, at: string): void {
   run.state = 'ended';
   run.outcome = phase === 'Succeeded' ? 'succeeded' : 'failed';
   run.endedAt = at;
-  if (run.outcome === 'failed') run.weight = 0;
+  if (run.outcome === 'failed') {
+    run.weight = 0;
+    delete run.weightFrom;
+  }
   addToTimeline(run, {
     at,
     text: run.outcome === 'succeeded' ? 'Promoted' : 'Failed, rolled back',

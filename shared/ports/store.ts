@@ -4,6 +4,15 @@ import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
 
+// The worker marks each attempt of a gate's approval request as posted, on the gate item itself, so the Flagger
+// path (which reads the gate anyway) sees a request that was never posted and asks for it again.
+declare module '../domain/gate' {
+  interface Gate {
+    /** The attempt whose approval request was posted to Slack (`markRequestPosted`); absent: none yet. */
+    requestPosted?: number;
+  }
+}
+
 export interface ServiceRecord {
   service: ServiceId;
   /** Number of the newest run; runs are numbered 1, 2, 3... per service. */
@@ -56,6 +65,15 @@ export interface ReleaseStore {
   ): Promise<boolean>;
   /** Replaces a pending gate with its next attempt, unless it moved on since `fromAttempt`. */
   rearmGate(gate: Gate, fromAttempt: number): Promise<boolean>;
+
+  // Request posted, and reopening a gate whose approvals no longer count (the Flagger path's self-healing).
+  /** Marks attempt `gate.attempt`'s approval request as posted; false if the gate is at another attempt (or gone). */
+  markRequestPosted(gate: Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>): Promise<boolean>;
+  /**
+   * Replaces an approved gate still at `fromAttempt` with `gate`, its next (pending) attempt: an approval that made
+   * the quorum was withdrawn (its author was named the deployer later). False if it was decided otherwise or moved on.
+   */
+  reopenGate(gate: Gate, fromAttempt: number): Promise<boolean>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(service: ServiceId, limit: number): Promise<AuditEntry[]>;

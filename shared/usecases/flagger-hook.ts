@@ -1,19 +1,12 @@
+import { bounded, TEXT_LIMITS } from '../domain/bounds';
 import { type GateType, type HookCall, isGateType } from '../domain/flagger';
-import {
-  approvalCount,
-  type Gate,
-  gateKey,
-  gateTitle,
-  isExpired,
-  openGate,
-  quorumReached,
-  rearm,
-} from '../domain/gate';
+import { type Gate, gateKey, gateTitle, isExpired, openGate, rearm } from '../domain/gate';
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
-import { type Run, runLabel } from '../domain/release';
+import { canRollBack, deployersOf, type Run, runLabel } from '../domain/release';
 import type { ServiceRecord } from '../ports/store';
 import { headline } from '../render/format';
-import { type Placed, recordHook, updateRun } from './current-run';
+import { mention } from '../slack/mrkdwn';
+import { recordHook, reportRunChanges, updateRun } from './current-run';
 import type { CoreDeps } from './deps';
 import { takeSnapshot } from './snapshot';
 
@@ -25,6 +18,13 @@ export interface HookAnswer {
 
 const yes = (message: string): HookAnswer => ({ status: 200, message });
 const no = (message: string): HookAnswer => ({ status: 403, message });
+
+/**
+ * A pending request the worker has not marked posted this long after it opened was lost (worker crash, Slack down,
+ * a dropped job): the next Flagger call asks for it again. Shorter would double-queue the call right after opening
+ * (harmless, the job is idempotent, but noisy).
+ */
+export const REPOST_AFTER_MS = 5_000;
 
 export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookAnswer> {
   const policy = deps.config.services.get(call.service);
@@ -59,7 +59,10 @@ async function answerGate(
     );
   }
   // At maxWeight Flagger still calls confirm-traffic-increase once, just before confirm-promotion: no step is left.
-  if (gate === 'confirm-traffic-increase' && run.weight >= policy.analysis.maxWeight) {
+  // Only Flagger's own "Advance ... canary weight N" says it is there; a weight the bot answered may not have been
+  // applied, and then this call is the step to maxWeight itself, which goes through that step's gate below.
+  const atMax = run.weightFrom === 'flagger' && run.weight >= policy.analysis.maxWeight;
+  if (gate === 'confirm-traffic-increase' && atMax) {
     return yes(`${runLabel(run)} is at its maximum weight; promotion is the next gate`);
   }
   const target = gate === 'confirm-traffic-increase' ? nextWeight(policy, run.weight) : undefined;
@@ -69,20 +72,74 @@ async function answerGate(
     return yes(`${gate} is automatic for ${policy.service}`);
   }
   if (mode === 'slo') return answerBySlo(deps, policy, run, gate, target);
-  const request = await currentRequest(deps, policy, run, gate, target);
+  const { request, reopenedFor } = await currentRequest(deps, policy, run, gate, target);
+  const { counted, withdrawn } = countedApprovals(policy, run, request);
   switch (request.status) {
     case 'approved':
       if (target !== undefined) await advanceWeight(deps, run, target);
-      return yes(
-        `approved by ${Object.keys(request.approvals).join(', ')}: ${gateTitle(request)} for ${runLabel(run)}`,
-      );
+      return yes(`approved by ${counted.join(', ')}: ${gateTitle(request)} for ${runLabel(run)}`);
     case 'rejected':
+      await finishRejection(deps, run, request);
       return no(`rejected by ${request.rejection?.by}: ${request.rejection?.reason}`);
     case 'pending':
       return no(
         `waiting for approval to ${gateTitle(request)} for ${runLabel(run)}: ` +
-          `${approvalCount(request)}/${request.quorum} approvals from ${approverList(policy)}`,
+          `${counted.length}/${request.quorum} approvals from ${approverList(policy)}${selfApprovalNote([...reopenedFor, ...withdrawn])}`,
       );
+  }
+}
+
+/**
+ * The approvals that count towards the quorum. The deployer is a property of the whole run: once any hook names
+ * someone, their approval counts on no gate of the run, even one given before they were named.
+ */
+function countedApprovals(policy: ServicePolicy, run: Run, gate: Gate): { counted: string[]; withdrawn: string[] } {
+  const approvers = Object.keys(gate.approvals);
+  if (policy.allowSelfApproval) return { counted: approvers, withdrawn: [] };
+  const deployers = deployersOf(run);
+  return {
+    counted: approvers.filter((user) => !deployers.includes(user)),
+    withdrawn: approvers.filter((user) => deployers.includes(user)),
+  };
+}
+
+const selfApprovalNote = (withdrawn: string[]): string =>
+  withdrawn.length === 0
+    ? ''
+    : ` (not counted: ${withdrawn.join(', ')}, who deployed this release and may not approve it)`;
+
+/**
+ * A rejection decides the gate, then records the rollback on the run in a second write. If its writer stopped in
+ * between, the rollback hook would answer 403 forever and hold the canary at its weight: finish it here.
+ */
+async function finishRejection(deps: CoreDeps, run: Run, gate: Gate): Promise<void> {
+  const rejection = gate.rejection;
+  if (!rejection || run.rollback || !canRollBack(run)) return;
+  const rollback = {
+    by: rejection.by,
+    at: rejection.at,
+    reason: bounded(`rejected: ${rejection.reason}`, TEXT_LIMITS.reason),
+  };
+  const updated = await updateRun(deps.store, run.service, run.number, (r) =>
+    r.rollback || !canRollBack(r) ? undefined : { ...r, rollback },
+  );
+  if (updated?.rollback !== undefined && updated.rollback.at === rollback.at && updated.rollback.by === rollback.by) {
+    await deps.store.appendAudit({
+      service: run.service,
+      at: deps.now().toISOString(),
+      actor: 'release-bot',
+      action: 'rollback',
+      outcome: 'accepted',
+      run: run.number,
+      gate: gate.key,
+      attempt: gate.attempt,
+      via: 'flagger',
+      detail: bounded(
+        `rollback for the rejection by ${rejection.by} recorded at Flagger's check`,
+        TEXT_LIMITS.auditDetail,
+      ),
+    });
+    await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
   }
 }
 
@@ -104,14 +161,17 @@ async function answerBySlo(
   return yes(`${gate} of ${runLabel(run)}: all SLOs pass`);
 }
 
-/** The gate's approval request for this run, opened, re-armed after expiry, or settled as needed. */
+/**
+ * The gate's approval request for this run, opened, re-armed after expiry, settled, asked again or reopened as
+ * needed; `reopenedFor` names whose approval was withdrawn by this call.
+ */
 async function currentRequest(
   deps: CoreDeps,
   policy: ServicePolicy,
   run: Run,
   gate: GateType,
   target: number | undefined,
-): Promise<Gate> {
+): Promise<{ request: Gate; reopenedFor: string[] }> {
   const now = deps.now();
   // Read first: after the first call of a gate, every tick finds its request, so the common case is one read.
   const existing = await deps.store.getGate(run.service, run.number, gateKey(gate, target));
@@ -121,13 +181,7 @@ async function currentRequest(
   let request = stored;
   if (created) {
     await audit(deps, request, 'gate-opened', `approval requested to ${gateTitle(request)}`);
-    await deps.queue.send({
-      kind: 'request-approval',
-      service: run.service,
-      run: run.number,
-      gate: request.key,
-      attempt: 1,
-    });
+    await deps.queue.send(requestJob(request));
   } else if (isExpired(request, now)) {
     const next = rearm(request, policy, now);
     if (await deps.store.rearmGate(next, request.attempt)) {
@@ -139,26 +193,60 @@ async function currentRequest(
         key: `expired:${request.key}#${request.attempt}`,
         text: `:hourglass: The request to ${gateTitle(request)} expired without enough approvals. Asking again.`,
       });
-      await deps.queue.send({
-        kind: 'request-approval',
-        service: run.service,
-        run: run.number,
-        gate: next.key,
-        attempt: next.attempt,
-      });
+      await deps.queue.send(requestJob(next));
     }
     request = (await deps.store.getGate(run.service, run.number, request.key)) ?? next;
-  } else if (request.status === 'pending' && quorumReached(request)) {
-    // An approval reached the quorum but its writer stopped before settling the gate: settle it now.
-    if (await deps.store.decideGate(request, { status: 'approved' }, now.toISOString())) request.status = 'approved';
+  } else if (request.status === 'pending') {
+    if (countedApprovals(policy, run, request).counted.length >= request.quorum) {
+      // An approval reached the quorum but its writer stopped before settling the gate: settle it now.
+      if (await deps.store.decideGate(request, { status: 'approved' }, now.toISOString())) request.status = 'approved';
+    } else if (
+      request.requestPosted !== request.attempt &&
+      now.getTime() - Date.parse(request.openedAt) >= REPOST_AFTER_MS
+    ) {
+      // Nobody was asked: the request was never posted. Ask again; the job posts it once.
+      await deps.queue.send(requestJob(request));
+    }
+  } else if (request.status === 'approved' && countedApprovals(policy, run, request).counted.length < request.quorum) {
+    const withdrawn = countedApprovals(policy, run, request).withdrawn;
+    return { request: await withdrawSelfApproval(deps, policy, run, request), reopenedFor: withdrawn };
   }
-  return request;
+  return { request, reopenedFor: [] };
+}
+
+const requestJob = (gate: Gate) =>
+  ({ kind: 'request-approval', service: gate.service, run: gate.run, gate: gate.key, attempt: gate.attempt }) as const;
+
+/**
+ * The gate was approved with the approval of someone a later hook named as the deployer: that approval no longer
+ * counts, so the gate opens again as a new attempt (new buttons), keeping the approvals that still count.
+ */
+async function withdrawSelfApproval(deps: CoreDeps, policy: ServicePolicy, run: Run, request: Gate): Promise<Gate> {
+  const { counted, withdrawn } = countedApprovals(policy, run, request);
+  const approvals = Object.fromEntries(Object.entries(request.approvals).filter(([user]) => counted.includes(user)));
+  const { decidedAt: _decided, ...rest } = rearm(request, policy, deps.now());
+  const next: Gate = { ...rest, status: 'pending', approvals };
+  if (await deps.store.reopenGate(next, request.attempt)) {
+    const who = withdrawn.join(', ');
+    await audit(deps, next, 'gate-reopened', `approval by ${who} withdrawn: named as this release's deployer`);
+    await deps.queue.send({
+      kind: 'announce',
+      service: run.service,
+      run: run.number,
+      key: `self-approval:${request.key}#${request.attempt}`,
+      text:
+        `:warning: The approval of ${withdrawn.map(mention).join(', ')} no longer counts: Flagger named them as ` +
+        `the deployer of this release. Asking again to ${gateTitle(request)}.`,
+    });
+    await deps.queue.send(requestJob(next));
+  }
+  return (await deps.store.getGate(run.service, run.number, request.key)) ?? next;
 }
 
 async function advanceWeight(deps: CoreDeps, run: Run, target: number): Promise<void> {
   // Provisional: Flagger's "Advance ... canary weight N" event confirms or corrects it.
   await updateRun(deps.store, run.service, run.number, (r) =>
-    r.weight < target ? { ...r, weight: target } : undefined,
+    r.weight < target ? { ...r, weight: target, weightFrom: 'bot' } : undefined,
   );
 }
 
@@ -181,53 +269,6 @@ async function audit(
     detail,
     evidence: gate.evidence,
   });
-}
-
-/** Audit and thread updates for what this call changed: a run started, ended, or was replaced by a newer one. */
-async function reportRunChanges(deps: CoreDeps, placed: Placed): Promise<void> {
-  const { run, superseded } = placed;
-  if (!run) return;
-  const entry = {
-    service: run.service,
-    at: run.updatedAt,
-    actor: 'flagger',
-    outcome: 'accepted' as const,
-    run: run.number,
-    via: 'flagger',
-  };
-  if (placed.started) {
-    const detail = `new revision detected${superseded ? `; supersedes release #${superseded.number}` : ''}`;
-    await deps.store.appendAudit({ ...entry, action: 'run-started', detail });
-  }
-  if (placed.changed) await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
-  if (placed.ended) {
-    await deps.store.appendAudit({ ...entry, action: 'run-ended', detail: run.outcome ?? 'ended' });
-    await closeRun(
-      deps,
-      run,
-      run.outcome === 'succeeded'
-        ? ':tada: Promoted: the primary now runs the new revision.'
-        : ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
-    );
-  }
-  if (superseded) {
-    await closeRun(deps, superseded, `:fast_forward: Superseded: a newer revision started release #${run.number}.`);
-  }
-}
-
-/** Says how the run ended in its thread, and takes the buttons off requests nobody needs to answer any more. */
-async function closeRun(deps: CoreDeps, run: Run, text: string): Promise<void> {
-  await deps.queue.send({ kind: 'announce', service: run.service, run: run.number, key: 'end', text });
-  for (const gate of await deps.store.listGates(run.service, run.number)) {
-    if (gate.status !== 'pending') continue;
-    await deps.queue.send({
-      kind: 'request-approval',
-      service: run.service,
-      run: run.number,
-      gate: gate.key,
-      attempt: gate.attempt,
-    });
-  }
 }
 
 const approverList = (policy: ServicePolicy): string =>

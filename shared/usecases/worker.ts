@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServiceId } from '../domain/flagger';
+import type { Gate } from '../domain/gate';
 import type { ServicePolicy } from '../domain/policy';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
@@ -17,6 +18,18 @@ export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> 
   /** Configured clusters by name, for the live traffic split (only the worker talks to Kubernetes). */
   clusters?: ReadonlyMap<string, Cluster>;
 };
+
+/**
+ * What a thread record remembers is bounded, newest kept, so it never grows with a long release (pause toggles,
+ * expired attempts). Dropping the oldest is safe: a `posted` key only stops a redelivered job from posting twice,
+ * and redeliveries come within minutes, long before 100 newer posts push a key out; of `requests`, only the
+ * current and the previous attempt of a pending gate are ever looked up, and a run has far fewer than 50 gates.
+ */
+const POSTED_LIMIT = 100;
+const REQUESTS_LIMIT = 50;
+const remember = (posted: string[], key: string): string[] => [...posted, key].slice(-POSTED_LIMIT);
+const rememberRequest = (requests: Record<string, string>, slot: string, ts: string): Record<string, string> =>
+  Object.fromEntries(Object.entries({ ...requests, [slot]: ts }).slice(-REQUESTS_LIMIT));
 
 const clusterOf = (deps: WorkerDeps, policy: ServicePolicy): Cluster | undefined =>
   policy.cluster ? deps.clusters?.get(policy.cluster) : undefined;
@@ -37,7 +50,7 @@ export async function runJob(deps: WorkerDeps, job: Job): Promise<void> {
       const thread = await syncThread(deps, job.service, job.run);
       if (!thread || thread.posted.includes(job.key)) return;
       await deps.chat.post(thread.channel, { text: job.text }, { ts: thread.ts });
-      await deps.store.saveThread({ ...thread, posted: [...thread.posted, job.key] });
+      await deps.store.saveThread({ ...thread, posted: remember(thread.posted, job.key) });
       return;
     }
     case 'tell-user':
@@ -123,6 +136,8 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
   if (ts) {
     const snapshot = await deps.store.getSnapshot(service, number, slot);
     await deps.chat.update(thread.channel, ts, approvalRequest(policy, run, gate, attempt, snapshot));
+    // A redelivered job after a crash between posting and marking: the request is in Slack, say so.
+    if (attempt === gate.attempt && gate.requestPosted !== attempt) await markPosted(deps, gate, attempt);
     return;
   }
   if (attempt < gate.attempt || gate.status !== 'pending' || run.state === 'ended') return; // nobody can act on it
@@ -134,19 +149,24 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
   const message: ChatMessage = approvalRequest(policy, run, gate, attempt, snapshot);
   // Broadcast: a request hidden in a thread is missed at 2 a.m.; the channel shows it too.
   const posted = await deps.chat.post(thread.channel, message, { ts: thread.ts, broadcast: true });
-  const saved = { ...thread, requests: { ...thread.requests, [slot]: posted.ts } };
+  const saved = { ...thread, requests: rememberRequest(thread.requests, slot, posted.ts) };
   await deps.store.saveThread(saved);
+  await markPosted(deps, gate, attempt);
   if (snapshot) await uploadChart(deps, saved, snapshot, slot);
   // The previous attempt's message loses its buttons.
   const previous = thread.requests[`${key}#${attempt - 1}`];
   if (previous) await deps.chat.update(thread.channel, previous, approvalRequest(policy, run, gate, attempt - 1));
 }
 
+/** Tells the Flagger path this attempt's request reached Slack, so it does not ask for it again. */
+const markPosted = (deps: WorkerDeps, gate: Gate, attempt: number): Promise<boolean> =>
+  deps.store.markRequestPosted({ service: gate.service, run: gate.run, key: gate.key, attempt });
+
 /** The chart is a picture beside the numbers: a failed upload (say, no files:write scope) is logged, not retried. */
 async function uploadChart(deps: WorkerDeps, thread: ThreadRecord, snapshot: Snapshot, key: string) {
   const mark = `chart:${key}`;
   if (thread.posted.includes(mark)) return thread;
-  const updated = { ...thread, posted: [...thread.posted, mark] };
+  const updated = { ...thread, posted: remember(thread.posted, mark) };
   try {
     const { chartPng } = await import('../render/chart'); // wasm and fonts load only where charts are drawn
     const content = await chartPng(snapshot);

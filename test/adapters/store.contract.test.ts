@@ -475,6 +475,90 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
     });
   });
 
+  describe('Method: markRequestPosted', () => {
+    it('marks the attempt of the gate as posted and keeps everything else', async () => {
+      await store.openGate(aGate({ approvals: { U0ALICE: minute(1) } }));
+
+      const marked = await store.markRequestPosted(gateRef);
+
+      expect(marked).toBe(true);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).toStrictEqual(
+        aGate({ approvals: { U0ALICE: minute(1) }, requestPosted: 1 }),
+      );
+    });
+
+    it('refuses another attempt, so a late job cannot mark the newer request posted', async () => {
+      await store.openGate(aGate());
+      await store.rearmGate(aGate({ attempt: 2 }), 1);
+
+      const marked = await store.markRequestPosted(gateRef);
+
+      expect(marked).toBe(false);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).not.toHaveProperty('requestPosted');
+    });
+
+    it('refuses a gate that was never opened, and creates nothing', async () => {
+      const marked = await store.markRequestPosted(gateRef);
+
+      expect(marked).toBe(false);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).toBeUndefined();
+    });
+  });
+
+  describe('Method: reopenGate', () => {
+    const next = aGate({ attempt: 2, openedAt: minute(30), expiresAt: minute(59), approvals: { U0BOB: minute(2) } });
+
+    it('replaces an approved gate still at the attempt with its next, pending attempt', async () => {
+      await store.openGate(aGate({ quorum: 1 }));
+      await store.addApproval(gateRef, 'U0DEPLOYER', minute(2));
+      await store.decideGate(gateRef, { status: 'approved' }, minute(2));
+
+      const reopened = await store.reopenGate(next, 1);
+
+      expect(reopened).toBe(true);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).toStrictEqual(next);
+    });
+
+    it.each([
+      { name: 'a pending gate', decide: async () => {} },
+      {
+        name: 'a rejected gate',
+        decide: () =>
+          store.decideGate(
+            gateRef,
+            { status: 'rejected', rejection: { by: 'U0BOB', at: minute(3), reason: 'p95' } },
+            minute(3),
+          ),
+      },
+    ])('refuses $name', async ({ decide }) => {
+      await store.openGate(aGate());
+      await decide();
+      const before = await store.getGate(SERVICE, 1, gateRef.key);
+
+      const reopened = await store.reopenGate(next, 1);
+
+      expect(reopened).toBe(false);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).toStrictEqual(before);
+    });
+
+    it('refuses a gate that was never opened', async () => {
+      const reopened = await store.reopenGate(next, 1);
+
+      expect(reopened).toBe(false);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).toBeUndefined();
+    });
+
+    it('lets exactly one of ten concurrent reopens from the same attempt win', async () => {
+      await store.openGate(aGate());
+      await store.decideGate(gateRef, { status: 'approved' }, minute(2));
+
+      const results = await Promise.all(times(10, () => store.reopenGate(next, 1)));
+
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.getGate(SERVICE, 1, gateRef.key)).toMatchObject({ status: 'pending', attempt: 2 });
+    });
+  });
+
   describe('Method: listAudit', () => {
     it('lists the newest entries of the service first, up to the limit', async () => {
       const entries = [3, 1, 5, 2, 4].map((n) => anAudit({ at: minute(n), detail: `entry ${n}` }));

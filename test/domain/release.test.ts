@@ -1,8 +1,13 @@
+import fc from 'fast-check';
+import { TEXT_LIMITS } from '../../shared/domain/bounds';
 import type { HookCall, HookType, Phase } from '../../shared/domain/flagger';
 import {
   addToTimeline,
+  advancedWeight,
   applyHook,
   canRollBack,
+  DEPLOYERS_LIMIT,
+  deployersOf,
   newRun,
   type Placement,
   placeHook,
@@ -62,8 +67,13 @@ function replay(steps: Step[]): Trace[] {
 
 const confirmRollout = (phase: Phase, checksum = C0): Step => ({ hook: 'confirm-rollout', phase, checksum });
 const progressing = (hook: HookType, checksum = C1): Step => ({ hook, phase: 'Progressing', checksum });
-const event = (message: string, phase: Phase = 'Progressing', checksum = C1, eventType?: 'Warning'): Step =>
-  eventType ? { hook: 'event', phase, checksum, message, eventType } : { hook: 'event', phase, checksum, message };
+/** An event as Flagger's event webhook sends it: every event carries its type (Normal or Warning). */
+const event = (
+  message: string,
+  phase: Phase = 'Progressing',
+  checksum = C1,
+  eventType: 'Normal' | 'Warning' = 'Normal',
+): Step => ({ hook: 'event', phase, checksum, message, eventType });
 
 describe('Function: placeHook', () => {
   const awaiting = aRun({ service: SERVICE, state: 'awaiting-start', openingChecksum: C0, phase: 'Waiting' });
@@ -479,7 +489,7 @@ describe('Function: applyHook (events)', () => {
   it.each([
     { message: 'Advance product-service.production canary weight 20', weight: 20 },
     { message: 'Advance product-service.production canary weight 5', weight: 5 },
-    { message: 'Advance product-service.production Canary Weight 50', weight: 50 },
+    { message: 'Advance product-service.production Canary Weight 50', weight: 30 },
     { message: 'Advance product-service.production canary iteration 2/10', weight: 30 },
     { message: 'Advance product-service.production primary weight 60', weight: 30 },
     { message: 'Starting canary analysis for product-service.production', weight: 30 },
@@ -676,5 +686,171 @@ describe('Function: runLabel', () => {
 
     // Assert
     expect(label).toBe('production/product-service release #12');
+  });
+});
+
+describe('Function: applyHook (the weight comes only from Flagger stating it)', () => {
+  const running = (): Run =>
+    aRun({
+      service: SERVICE,
+      state: 'progressing',
+      openingChecksum: C0,
+      checksum: C1,
+      phase: 'Progressing',
+      weight: 10,
+    });
+  const GENUINE = /^Advance product-service\.production canary weight \d+$/;
+
+  it('takes the weight from a Normal "Advance <name>.<namespace> canary weight N" and says Flagger stated it', () => {
+    // Arrange
+    const call = hookCall(event('Advance product-service.production canary weight 40'), minute(3));
+
+    // Act
+    const run = applyHook(running(), call);
+
+    // Assert
+    expect(run).toMatchObject({ weight: 40, weightFrom: 'flagger' });
+  });
+
+  it.each<{ name: string; message: string; type: 'Normal' | 'Warning' }>([
+    {
+      name: 'a Warning quoting another webhook response',
+      message: 'Halt product-service.production advancement external check load-test failed 500 canary weight 50',
+      type: 'Warning',
+    },
+    {
+      name: "Flagger's wording as a Warning",
+      message: 'Advance product-service.production canary weight 50',
+      type: 'Warning',
+    },
+    { name: 'another Canary', message: 'Advance checkout.production canary weight 50', type: 'Normal' },
+    { name: 'trailing text', message: 'Advance product-service.production canary weight 50 (was 10)', type: 'Normal' },
+    { name: 'leading text', message: 'x Advance product-service.production canary weight 50', type: 'Normal' },
+    { name: 'over 100', message: 'Advance product-service.production canary weight 500', type: 'Normal' },
+    { name: 'free text with a number', message: 'canary weight 50 reached, says someone', type: 'Normal' },
+    { name: 'an iteration', message: 'Advance product-service.production canary iteration 5/10', type: 'Normal' },
+    { name: 'the primary weight', message: 'Advance product-service.production primary weight 50', type: 'Normal' },
+  ])('ignores $name', ({ message, type }) => {
+    // Arrange
+    const call = hookCall(event(message, 'Progressing', C1, type), minute(3));
+
+    // Act
+    const run = applyHook(running(), call);
+
+    // Assert
+    expect(run.weight).toBe(10);
+    expect(run).not.toHaveProperty('weightFrom');
+  });
+
+  it('leaves the weight alone for any event text that is not Flagger stating an advance (property)', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc
+        .constantFrom('canary weight ', 'Advance product-service.production canary weight ')
+        .chain((prefix) =>
+          fc
+            .tuple(fc.string({ maxLength: 10 }), fc.integer({ min: 0, max: 1000 }), fc.string({ maxLength: 10 }))
+            .map(([before, n, after]) => `${before}${prefix}${n}${after}`),
+        ),
+    );
+    const type = fc.constantFrom<'Normal' | 'Warning'>('Normal', 'Warning');
+    fc.assert(
+      fc.property(text, type, (message, eventType) => {
+        fc.pre(!(eventType === 'Normal' && GENUINE.test(message)));
+        const run = applyHook(running(), hookCall(event(message, 'Progressing', C1, eventType), minute(3)));
+        expect(advancedWeight(hookCall(event(message, 'Progressing', C1, eventType)))).toBeUndefined();
+        expect(run.weight).toBe(10);
+      }),
+    );
+  });
+});
+
+describe('Function: applyHook (every deployer of the run)', () => {
+  const named = (deployer: string): Step => ({ ...progressing('rollout'), deployer });
+
+  it('keeps every distinct deployer any hook names, the first one as deployedBy', () => {
+    // Arrange
+    const opened = newRun(hookCall(confirmRollout('Succeeded')), 1);
+
+    // Act
+    const run = [named('U0FIRST'), named('U0SECOND'), named('U0FIRST'), progressing('rollout')].reduce(
+      (r, step) => applyHook(r, hookCall(step)),
+      opened,
+    );
+
+    // Assert
+    expect(run.deployedBy).toBe('U0FIRST');
+    expect(run.deployers).toEqual(['U0FIRST', 'U0SECOND']);
+    expect(deployersOf(run)).toEqual(['U0FIRST', 'U0SECOND']);
+  });
+
+  it('bounds how many deployers it keeps and how long each one is', () => {
+    // Arrange
+    const long = `U${'X'.repeat(10_000)}`;
+    const steps = [named(long), ...Array.from({ length: 50 }, (_, i) => named(`U0DEPLOYER${i}`))];
+
+    // Act
+    const run = steps.reduce(
+      (r, step) => applyHook(r, hookCall(step)),
+      newRun(hookCall(confirmRollout('Succeeded')), 1),
+    );
+
+    // Assert
+    expect(run.deployers).toHaveLength(DEPLOYERS_LIMIT);
+    expect(run.deployedBy?.length).toBeLessThan(TEXT_LIMITS.deployer + 50);
+    expect(run.deployedBy).toContain('characters cut');
+    expect(run.deployers?.[1]).toBe('U0DEPLOYER0');
+  });
+});
+
+describe('Function: applyHook (bounded records)', () => {
+  const running = (): Run =>
+    aRun({ service: SERVICE, state: 'progressing', openingChecksum: C0, checksum: C1, phase: 'Progressing' });
+
+  it('cuts a long event message on the timeline and says so', () => {
+    // Arrange
+    const message = `Halt advancement: ${'response body '.repeat(5_000)}`;
+
+    // Act
+    const run = applyHook(running(), hookCall(event(message, 'Progressing', C1, 'Warning'), minute(2)));
+
+    // Assert
+    const text = run.timeline.at(-1)?.text ?? '';
+    expect(text.length).toBeLessThan(TEXT_LIMITS.eventMessage + 50);
+    expect(text.startsWith(message.slice(0, TEXT_LIMITS.eventMessage))).toBe(true);
+    expect(text).toMatch(/characters cut\)$/);
+  });
+
+  it('cuts a long message Flagger repeats every tick, and still keeps it once', () => {
+    // Arrange
+    const message = `Halt product-service.production advancement ${'x'.repeat(60_000)}`;
+
+    // Act
+    const run = Array.from({ length: 10 }, (_, i) =>
+      hookCall(event(message, 'Progressing', C1, 'Warning'), minute(i)),
+    ).reduce(applyHook, running());
+
+    // Assert
+    const kept = run.timeline.filter((e) => e.text.startsWith('Halt product-service'));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.text.length).toBeLessThan(TEXT_LIMITS.eventMessage + 50);
+  });
+
+  it('stays under 32 KB after 5,000 events of 60 KB each, and still records a rollback', () => {
+    // Arrange
+    const body = 'y'.repeat(60_000);
+    let run = running();
+
+    // Act
+    for (let i = 0; i < 5_000; i++) {
+      const type = i % 2 === 0 ? 'Warning' : 'Normal';
+      run = applyHook(run, hookCall({ ...event(`${i} ${body}`, 'Progressing', C1, type), deployer: `U${i}${body}` }));
+    }
+    const rolledBack: Run = { ...run, rollback: { by: 'U0APPROVER', at: minute(9).toISOString(), reason: 'p95' } };
+
+    // Assert
+    expect(JSON.stringify(run).length).toBeLessThan(32_000);
+    expect(JSON.stringify(rolledBack).length).toBeLessThan(32_000);
+    expect(run.state).toBe('progressing');
   });
 });

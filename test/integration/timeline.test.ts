@@ -70,6 +70,23 @@ describe('Local server: one Slack thread per release', () => {
     expect(h.slack.called('chat.update').length).toBeLessThan(20);
   });
 
+  it('shows a long Flagger message cut and once, however often Flagger repeats it', async () => {
+    h = await startHarness();
+    // Arrange: a Warning quoting a 60 KB webhook response body, repeated every tick
+    const message = `Halt product-service.production advancement external check load-test failed ${'b'.repeat(60_000)}`;
+    await h.flagger('rollout', payload('Progressing', 'rev-1'));
+
+    // Act
+    for (let tick = 0; tick < 5; tick++) await h.flagger('event', event(message, 'Progressing', 'rev-1', 'Warning'));
+
+    // Assess
+    const status = h.slack.called('chat.update').at(-1) ?? h.slack.called('chat.postMessage')[0];
+    const blocks = JSON.stringify(status?.args.blocks);
+    expect(blocks.match(/external check load-test failed/g)).toHaveLength(1);
+    expect(blocks).toMatch(/more characters cut\)/);
+    expect(blocks.length).toBeLessThan(10_000);
+  });
+
   it('asks again when a request expires, and the old buttons stop working', async () => {
     h = await startHarness(
       TEST_CONFIG.replace(
