@@ -107,7 +107,7 @@ function decisionLine(a: AuditEntry): string {
 export function groupLine(g: AttemptGroup): string {
   const times = g.count === 1 ? 'once' : `${g.count} times`;
   const when = g.count === 1 ? `at ${second(g.lastAt)}` : `from ${second(g.firstAt)} to ${second(g.lastAt)}`;
-  return `• ${mention(g.actor)} tried to ${g.action} ${times} (${escapeMrkdwn(when)}): ${g.outcome}, ${detailOf(g.detail)}`;
+  return `• ${mention(g.actor)} tried to ${escapeMrkdwn(g.action)} ${times} (${escapeMrkdwn(when)}): ${g.outcome}, ${detailOf(g.detail)}`;
 }
 
 const detailOf = (detail: string): string => escapeMrkdwn(shorten(detail, REASON_SHOWN));
