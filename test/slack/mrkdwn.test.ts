@@ -24,18 +24,6 @@ import type { Deps } from '../../shared/usecases/deps';
 import { history, listServices, status } from '../../shared/usecases/queries';
 import { aGate, anAudit, aPolicy, aRun, aSnapshot } from '../fixtures/builders';
 
-describe('Function: escapeMrkdwn', () => {
-  it('escapes the three characters Slack reads as markup, ampersand first', () => {
-    expect(escapeMrkdwn('<!channel> & <@U0EVIL|boss> &lt;')).toBe(
-      '&lt;!channel&gt; &amp; &lt;@U0EVIL|boss&gt; &amp;lt;',
-    );
-  });
-
-  it('leaves ordinary text as typed', () => {
-    expect(escapeMrkdwn('p95 is 900ms, *bad* _really_')).toBe('p95 is 900ms, *bad* _really_');
-  });
-});
-
 describe('Function: mention, groupMention, channelMention', () => {
   it('mentions only what looks like an ID and shows anything else as escaped text', () => {
     expect(mention('U0ALICE')).toBe('<@U0ALICE>');
