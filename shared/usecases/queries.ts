@@ -63,7 +63,10 @@ export async function history(deps: Deps, service: ServiceId): Promise<string> {
   if (groups.length > HISTORY.groups) groupLines.push(`• …and ${groups.length - HISTORY.groups} more groups`);
   return fitSection(
     [`*Releases of ${escapeMrkdwn(service)}*`, ...(runLines.length ? runLines : ['• none yet'])],
-    ['*Decisions (newest first)*', ...(decisions.length ? decisions.map(decisionLine) : ['• none yet'])],
+    [
+      '*Decisions and release events (newest first)*',
+      ...(decisions.length ? decisions.map(decisionLine) : ['• none yet']),
+    ],
     groups.length ? [`*Refused and repeated attempts, grouped${read}*`, ...groupLines] : [],
   );
 }

@@ -500,6 +500,32 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
 
       expect(listed).toEqual([]);
     });
+
+    it('lists accepted entries apart from refused and duplicate attempts, newest first, each slice to its limit', async () => {
+      await store.appendAudit(anAudit({ at: minute(1), detail: 'approval 1/1' }));
+      for (let n = 2; n <= 40; n++)
+        await store.appendAudit(anAudit({ at: minute(n), actor: 'U0STRANGER', outcome: 'refused', detail: `no ${n}` }));
+      await store.appendAudit(anAudit({ at: minute(41), outcome: 'duplicate', detail: 'approved again' }));
+
+      const accepted = await store.listAudit(SERVICE, 5, 'accepted');
+      const attempts = await store.listAudit(SERVICE, 3, 'attempts');
+
+      expect(accepted).toStrictEqual([anAudit({ at: minute(1), detail: 'approval 1/1' })]);
+      expect(attempts.map((entry) => entry.detail)).toEqual(['approved again', 'no 40', 'no 39']);
+    });
+
+    it('still lists the whole trail, every outcome merged newest first, by default and as `all`', async () => {
+      await store.appendAudit(anAudit({ at: minute(1), detail: 'a' }));
+      await store.appendAudit(anAudit({ at: minute(2), outcome: 'refused', detail: 'b' }));
+      await store.appendAudit(anAudit({ at: minute(3), detail: 'c' }));
+      await store.appendAudit(anAudit({ at: minute(4), outcome: 'duplicate', detail: 'd' }));
+
+      const byDefault = await store.listAudit(SERVICE, 3);
+      const all = await store.listAudit(SERVICE, 10, 'all');
+
+      expect(byDefault.map((entry) => entry.detail)).toEqual(['d', 'c', 'b']);
+      expect(all.map((entry) => entry.detail)).toEqual(['d', 'c', 'b', 'a']);
+    });
   });
 
   describe('Method: saveThread', () => {
