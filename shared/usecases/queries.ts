@@ -113,7 +113,12 @@ export function groupLine(g: AttemptGroup): string {
   return `• ${mention(g.actor)} tried to ${escapeMrkdwn(g.action)} ${times} (${escapeMrkdwn(when)}): ${g.outcome}, ${detailOf(g.detail)}`;
 }
 
-const detailOf = (detail: string): string => escapeMrkdwn(shorten(detail, REASON_SHOWN));
+/**
+ * A stored detail as text. Some details quote a sentence that was mrkdwn when it was told (`approvers: <@U…>`);
+ * their mentions are shown as `@U…` text, and everything is escaped, so no detail can mention or link anyone.
+ */
+const detailOf = (detail: string): string =>
+  escapeMrkdwn(shorten(detail.replace(/<[@!](?:subteam\^)?([A-Z0-9]+)>/g, '@$1'), REASON_SHOWN));
 const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const second = (iso: string): string => `${iso.slice(0, 19).replace('T', ' ')}`;
 const minute = (iso: string): string => iso.slice(0, 16).replace('T', ' ');

@@ -116,17 +116,27 @@ describe('Property: nobody speaks in the bot’s voice', () => {
     .array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom(...INJECTIONS)), { maxLength: 6 })
     .map((parts) => parts.join(''));
   /** A field that should hold a user ID: a real-looking one the bot may mention, or anything at all. */
-  const userField = fc.oneof(fc.constantFrom('U0BOTSAFE1', 'W0BOTSAFE2'), untrusted);
+  const userField = fc.oneof(fc.constantFrom('U0DEPLOYER', 'W0GRID0001'), untrusted);
   const timeField = fc.oneof(fc.constant('2025-03-04T10:00:00.000Z'), untrusted);
 
-  /** The tokens the bot itself makes: mentions of the IDs above and the policy's, dates, the config's channel. */
+  /** The tokens the bot itself makes: the policy's mentions, dates, the config's channel. */
   const BOT_TOKENS = [
-    /<@(U0BOTSAFE1|W0BOTSAFE2|U0ALICE|U0BOB)>/g,
+    /<@(U0ALICE|U0BOB)>/g,
     /<!subteam\^S0SRE>/g,
     /<#C0RELEASES>/g,
     /<!date\^-?\d+\^\{[a-z_]+\}( \{[a-z_]+\})?\|[^<>]*>/g,
   ];
-  const foreignMarkup = (text: string): boolean => BOT_TOKENS.reduce((t, re) => t.replace(re, ''), text).includes('<');
+  /**
+   * Whether a text has markup the bot did not make. Besides its own tokens, the bot may mention exactly the values
+   * of user-ID fields (deployer, rejecter, approvers...), since those are meant to be mentions when they are IDs.
+   */
+  const foreignMarkup =
+    (ids: readonly string[] = []) =>
+    (text: string): boolean => {
+      let rest = BOT_TOKENS.reduce((t, re) => t.replace(re, ''), text);
+      for (const id of ids) rest = rest.split(`<@${id}>`).join('');
+      return rest.includes('<');
+    };
 
   /** Every text Slack parses: fallbacks and mrkdwn objects (plain_text is shown as typed, never parsed). */
   function parsedTexts(value: unknown, out: string[] = []): string[] {
@@ -253,10 +263,11 @@ describe('Property: nobody speaks in the bot’s voice', () => {
             ...parsedTexts(snapshotBlocks(snapshot)),
             snapshotText(snapshot),
           ];
-          expect(texts.filter(foreignMarkup)).toEqual([]);
+          const ids = [r.deployedBy, r.rollbackBy, g.rejectionBy, ...g.approvers, pausedBy];
+          expect(texts.filter(foreignMarkup(ids))).toEqual([]);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 
@@ -289,17 +300,19 @@ describe('Property: nobody speaks in the bot’s voice', () => {
             await status(deps, SERVICE),
             await history(deps, SERVICE),
           ];
-          expect(texts.filter(foreignMarkup)).toEqual([]);
+          const ids = [r.rollbackBy, pausedBy, ...audits.map((a) => a.actor)];
+          expect(texts.filter(foreignMarkup(ids))).toEqual([]);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 150 },
     );
   });
 
   it('can fail: the check finds markup the bot did not make', () => {
-    expect(foreignMarkup('<@U0ALICE> approved <!date^1^{time}|10:00 UTC>')).toBe(false);
-    expect(foreignMarkup('<@U0ALICE> approved <!channel>')).toBe(true);
-    expect(foreignMarkup('see <http://evil.example|the dashboard>')).toBe(true);
+    expect(foreignMarkup(['U0DEPLOYER'])('<@U0DEPLOYER> approved <!date^1^{time}|10:00 UTC>')).toBe(false);
+    expect(foreignMarkup()('<@U0DEPLOYER> approved')).toBe(true);
+    expect(foreignMarkup()('<@U0ALICE> approved <!channel>')).toBe(true);
+    expect(foreignMarkup()('see <http://evil.example|the dashboard>')).toBe(true);
     expect(
       parsedTexts([
         { type: 'plain_text', text: '<!here>' },
