@@ -18,7 +18,7 @@ import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
-import type { ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
+import type { AuditSlice, ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
 
 type Item = Record<string, unknown>;
 type GateRef = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
@@ -29,7 +29,10 @@ const SERVICE = 'SERVICE';
 const runSk = (run: number) => `RUN#${pad(run)}`;
 const gatePrefix = (run: number) => `GATE#${pad(run)}#`;
 const gateSk = (run: number, key: string) => `${gatePrefix(run)}${key}`;
+/** Accepted entries (and, from before attempts were kept apart, entries of every outcome). */
 const AUDIT = 'AUDIT#';
+/** Refused and duplicate attempts: a flood of them must not push the decisions out of a bounded read. */
+const AUDIT_ATTEMPT = 'AUDIT-ATTEMPT#';
 const threadSk = (run: number) => `THREAD#${pad(run)}`;
 const snapshotSk = (run: number, key: string) => `SNAPSHOT#${pad(run)}#${key}`;
 
@@ -226,14 +229,55 @@ export class DynamoStore implements ReleaseStore {
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     // The random suffix keeps two entries written in the same millisecond apart.
-    const sk = `${AUDIT}${entry.at}#${randomUUID()}`;
+    const prefix = entry.outcome === 'accepted' ? AUDIT : AUDIT_ATTEMPT;
+    const sk = `${prefix}${entry.at}#${randomUUID()}`;
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { pk: pk(entry.service), sk, ...entry } }),
     );
   }
 
-  async listAudit(service: ServiceId, limit: number): Promise<AuditEntry[]> {
-    return this.query<AuditEntry>(service, AUDIT, { newestFirst: true, limit });
+  async listAudit(service: ServiceId, limit: number, slice: AuditSlice = 'all'): Promise<AuditEntry[]> {
+    // Entries written before attempts were kept apart live under AUDIT# whatever their outcome: the outcome filter
+    // keeps each slice exact for them too.
+    const [apart, rest] = await Promise.all([
+      slice === 'accepted' ? [] : this.queryAudit(service, AUDIT_ATTEMPT, limit),
+      this.queryAudit(service, AUDIT, limit, slice === 'all' ? undefined : slice === 'accepted'),
+    ]);
+    const merged = [...apart, ...rest].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    return merged.slice(0, limit);
+  }
+
+  /** Newest first, up to `limit`, optionally only accepted (true) or only other (false) outcomes. */
+  private async queryAudit(
+    service: ServiceId,
+    prefix: string,
+    limit: number,
+    accepted?: boolean,
+  ): Promise<AuditEntry[]> {
+    const entries: AuditEntry[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ...(accepted === undefined
+            ? { ExpressionAttributeValues: { ':pk': pk(service), ':prefix': prefix } }
+            : {
+                FilterExpression: accepted ? 'outcome = :accepted' : 'outcome <> :accepted',
+                ExpressionAttributeValues: { ':pk': pk(service), ':prefix': prefix, ':accepted': 'accepted' },
+              }),
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          // A filtered page may match little (old entries of the other outcomes): read wider pages then.
+          Limit: accepted === undefined ? limit - entries.length : Math.max(limit - entries.length, 200),
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(fromItem<AuditEntry>(item));
+      start = page.LastEvaluatedKey;
+    } while (start && entries.length < limit);
+    return entries.slice(0, limit);
   }
 
   async getThread(service: ServiceId, run: number): Promise<ThreadRecord | undefined> {

@@ -3,7 +3,7 @@ import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
-import type { ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
+import type { AuditSlice, ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
 
 type GateRef = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
 
@@ -115,9 +115,10 @@ export class MemoryStore implements ReleaseStore {
     this.audit.push(copy(entry));
   }
 
-  async listAudit(service: ServiceId, limit: number): Promise<AuditEntry[]> {
+  async listAudit(service: ServiceId, limit: number, slice: AuditSlice = 'all'): Promise<AuditEntry[]> {
+    const inSlice = (entry: AuditEntry) => slice === 'all' || (slice === 'accepted') === (entry.outcome === 'accepted');
     // Reversed first, so entries at the same instant come newest-written first (the sort is stable).
-    const entries = this.audit.filter((entry) => entry.service === service).reverse();
+    const entries = this.audit.filter((entry) => entry.service === service && inSlice(entry)).reverse();
     return copy(entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit));
   }
 

@@ -34,6 +34,12 @@ export interface ThreadRecord {
 }
 
 /**
+ * A part of the audit trail that can be read without reading the rest: `accepted` (decisions that took effect and
+ * Flagger's facts), `attempts` (refused and duplicate ones, which anyone can make by the thousand), or `all`.
+ */
+export type AuditSlice = 'all' | 'accepted' | 'attempts';
+
+/**
  * Release state. Every write that decides something is conditional, so concurrent clicks, Slack retries and
  * duplicate webhooks apply at most once. Implementations: DynamoDB (production and local), in-memory (unit tests).
  */
@@ -75,8 +81,10 @@ export interface ReleaseStore {
    */
   reopenGate(gate: Gate, fromAttempt: number): Promise<boolean>;
 
+  /** Records an entry; refused and duplicate attempts are kept apart from accepted ones (see `AuditSlice`). */
   appendAudit(entry: AuditEntry): Promise<void>;
-  listAudit(service: ServiceId, limit: number): Promise<AuditEntry[]>;
+  /** The newest `limit` entries of one slice of the service's trail, newest first; `all` (the default) is complete. */
+  listAudit(service: ServiceId, limit: number, slice?: AuditSlice): Promise<AuditEntry[]>;
 
   getThread(service: ServiceId, run: number): Promise<ThreadRecord | undefined>;
   saveThread(thread: ThreadRecord): Promise<void>;

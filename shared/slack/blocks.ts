@@ -5,6 +5,7 @@ import type { Snapshot } from '../domain/snapshot';
 import type { ChatMessage } from '../ports/chat';
 import type { ServiceRecord } from '../ports/store';
 import { headline } from '../render/format';
+import { clipMrkdwn as clip, code, escapeMrkdwn, groupMention, mention, mentionList, slackDate } from './mrkdwn';
 import { snapshotBlocks } from './snapshot-blocks';
 
 /** What a Slack button carries back to us: which request of which run it answers. */
@@ -24,7 +25,11 @@ const OUTCOME_ICON = {
   superseded: ':white_circle:',
 } as const;
 
-/** The one message per release that is edited in place: phase, weight on the rollout timeline, gates, recent events. */
+/**
+ * The one message per release that is edited in place: phase, weight on the rollout timeline, gates, recent events.
+ * Everything that came from Flagger or from people (event texts, reasons, the deployer, the revision) is escaped
+ * here, where it becomes mrkdwn; user IDs become mentions only through `mention`.
+ */
 export function statusMessage(
   policy: ServicePolicy,
   run: Run,
@@ -32,28 +37,32 @@ export function statusMessage(
   service?: ServiceRecord,
   snapshot?: Snapshot,
 ): ChatMessage {
-  const phase = run.state === 'awaiting-start' ? 'Starting' : run.phase;
+  const phase = escapeMrkdwn(run.state === 'awaiting-start' ? 'Starting' : run.phase);
   const state = run.outcome
     ? `${OUTCOME_ICON[run.outcome]} ${capitalize(run.outcome)}`
     : `:large_blue_circle: ${phase}`;
   const lines = [
-    `*${runLabel(run)}* · ${state}`,
+    `*${releaseOf(run)}* · ${state}`,
     // After a promotion the primary runs the new revision and takes all traffic; the canary is scaled to zero.
     `${run.outcome === 'succeeded' ? 'All traffic on the promoted primary' : `Canary weight ${run.weight}%`}  ${weightBar(policy, run)}`,
     ...gates.map(gateLine),
   ];
   if (service?.paused && run.state !== 'ended')
-    lines.push(`:double_vertical_bar: Paused by <@${service.paused.by}>: ${service.paused.reason}`);
-  if (run.rollback) lines.push(`:rewind: Rollback requested by <@${run.rollback.by}>: ${run.rollback.reason}`);
-  const recent = run.timeline.slice(-6).map((e) => `${e.warning ? ':warning: ' : ''}${time(e.at)} ${e.text}`);
+    lines.push(`:double_vertical_bar: Paused by ${mention(service.paused.by)}: ${escapeMrkdwn(service.paused.reason)}`);
+  if (run.rollback)
+    lines.push(`:rewind: Rollback requested by ${mention(run.rollback.by)}: ${escapeMrkdwn(run.rollback.reason)}`);
+  const recent = run.timeline
+    .slice(-6)
+    .map((e) => `${e.warning ? ':warning: ' : ''}${time(e.at)} ${escapeMrkdwn(e.text)}`);
   const context = [
-    run.checksum ? `revision \`${run.checksum.slice(0, 12)}\`` : 'waiting to start',
+    run.checksum ? `revision ${code(run.checksum.slice(0, 12))}` : 'waiting to start',
     `started ${time(run.startedAt)}`,
   ];
-  if (run.deployedBy) context.push(`deployed by <@${run.deployedBy}>`);
-  const metrics = snapshot ? `; ${headline(snapshot)}` : '';
+  if (run.deployedBy) context.push(`deployed by ${mention(run.deployedBy)}`);
+  const metrics = snapshot ? `; ${escapeMrkdwn(headline(snapshot))}` : '';
   return {
-    text: `${runLabel(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%${metrics}`,
+    // Slack parses the notification text like mrkdwn, so it is escaped just like the blocks.
+    text: clip(`${releaseOf(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%${metrics}`),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
       ...(snapshot ? snapshotBlocks(snapshot) : []),
@@ -71,7 +80,7 @@ export function approvalRequest(
   attempt: number,
   snapshot?: Snapshot,
 ): ChatMessage {
-  const title = `${capitalize(gateTitle(gate))} for ${runLabel(run)}`;
+  const title = `${capitalize(gateTitle(gate))} for ${releaseOf(run)}`;
   const stale = attempt < gate.attempt;
   const closed = gate.status === 'pending' && run.state === 'ended';
   const status = stale
@@ -82,12 +91,15 @@ export function approvalRequest(
         ? `:raising_hand: Waiting for approval: ${approvalCount(gate)}/${gate.quorum} · expires ${time(gate.expiresAt)}`
         : gate.status === 'approved'
           ? `:white_check_mark: Approved by ${mentions(gate)}`
-          : `:no_entry: Rejected by <@${gate.rejection?.by}>: ${gate.rejection?.reason}`;
+          : `:no_entry: Rejected by ${rejecter(gate)}: ${escapeMrkdwn(gate.rejection?.reason ?? 'no reason given')}`;
   const ref: RequestRef = { s: run.service, r: run.number, g: gate.key, a: attempt };
   const value = JSON.stringify(ref);
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*${title}*\n${status}`) } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${gate.evidence} · ${approversText(policy)}`) }] },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: clip(`${escapeMrkdwn(gate.evidence)} · ${approversText(policy)}`) }],
+    },
   ];
   if (!stale && !closed && gate.status === 'pending') {
     blocks.push({
@@ -119,19 +131,22 @@ export function approvalRequest(
   }
   // The numbers go between the request and its buttons: read them before you click.
   if (snapshot) blocks.splice(2, 0, ...snapshotBlocks(snapshot));
-  const metrics = snapshot ? ` (${headline(snapshot)})` : '';
-  return { text: `${title}: ${status.replace(/^:[a-z_]+: /, '')}${metrics}`, blocks };
+  const metrics = snapshot ? ` (${escapeMrkdwn(headline(snapshot))})` : '';
+  return { text: clip(`${title}: ${status.replace(/^:[a-z_]+: /, '')}${metrics}`), blocks };
 }
 
 /** Shown by `/canary rollback`: nothing happens until the person confirms. */
 export function rollbackConfirmation(run: Run): ChatMessage {
   const ref: RequestRef = { s: run.service, r: run.number, g: '', a: 0 };
   return {
-    text: `Roll back ${runLabel(run)}?`,
+    text: `Roll back ${releaseOf(run)}?`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `Roll back *${runLabel(run)}* (${run.phase}, canary weight ${run.weight}%)?` },
+        text: {
+          type: 'mrkdwn',
+          text: `Roll back *${releaseOf(run)}* (${escapeMrkdwn(run.phase)}, canary weight ${run.weight}%)?`,
+        },
       },
       {
         type: 'actions',
@@ -164,7 +179,11 @@ export function rejectReasonView(ref: RequestRef): Record<string, unknown> {
     submit: plain('Reject'),
     close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Reject *${ref.s}* release #${ref.r} at \`${ref.g}\`?` } },
+      // The ref comes back from Slack in a button value: shown escaped like any other outside text.
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: clip(`Reject *${escapeMrkdwn(ref.s)}* release #${ref.r} at ${code(ref.g)}?`) },
+      },
       {
         type: 'input',
         block_id: 'reason',
@@ -191,21 +210,18 @@ function gateLine(gate: Gate): string {
     gate.status === 'approved'
       ? ` by ${mentions(gate)}`
       : gate.status === 'rejected'
-        ? ` by <@${gate.rejection?.by}>`
+        ? ` by ${rejecter(gate)}`
         : ` (${approvalCount(gate)}/${gate.quorum})`;
   return `${icon} ${capitalize(gateTitle(gate))}: ${gate.status}${who}`;
 }
 
 const approversText = (policy: ServicePolicy): string =>
-  `approvers: ${[...policy.approvers.users.map((u) => `<@${u}>`), ...policy.approvers.groups.map((g) => `<!subteam^${g}>`)].join(' ')}` +
+  `approvers: ${[...policy.approvers.users.map(mention), ...policy.approvers.groups.map(groupMention)].join(' ')}` +
   (policy.quorum > 1 ? ` (${policy.quorum} needed)` : '');
-const mentions = (gate: Gate): string =>
-  Object.keys(gate.approvals)
-    .map((u) => `<@${u}>`)
-    .join(', ');
+const mentions = (gate: Gate): string => mentionList(Object.keys(gate.approvals));
+const rejecter = (gate: Gate): string => mention(gate.rejection?.by ?? 'someone');
+/** The release as mrkdwn: its service name is escaped like any name. */
+const releaseOf = (run: Run): string => escapeMrkdwn(runLabel(run));
 const plain = (text: string) => ({ type: 'plain_text', text, emoji: true });
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-/** Slack shows each reader's local time for this syntax; the fallback is UTC. */
-const time = (iso: string): string => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{time}|${iso.slice(11, 16)} UTC>`;
-/** Section text is limited to 3000 characters. */
-const clip = (text: string): string => (text.length > 3000 ? `${text.slice(0, 2990)}…` : text);
+const time = (iso: string): string => slackDate(iso, '{time}', `${iso.slice(11, 16)} UTC`);

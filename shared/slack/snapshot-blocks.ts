@@ -12,6 +12,7 @@ import {
   reasonOf,
 } from '../render/format';
 import { sharedScale, sparkline } from '../render/sparkline';
+import { clipMrkdwn as clip, escapeMrkdwn, slackDate } from './mrkdwn';
 
 /** A sparkline wider than this wraps on a phone. */
 const SPARK_WIDTH = 12;
@@ -70,7 +71,7 @@ const splitNote = (snapshot: Snapshot): string =>
   snapshot.splitNote ? ` · _VirtualService not read: ${escapeMrkdwn(snapshot.splitNote.slice(0, REASON_MAX))}_` : '';
 
 function metricLine(m: MetricSnapshot): string {
-  const parts = [`${VERDICT_ICON[m.verdict]} *${label(m.metric)}*`];
+  const parts = [`${VERDICT_ICON[m.verdict]} *${escapeMrkdwn(label(m.metric))}*`];
   const bothMissing = m.canary.value === null && m.primary.value === null;
   if (bothMissing && reasonOf(m.canary) === reasonOf(m.primary))
     parts.push(`canary and primary *no data* (${escapeMrkdwn(reasonOf(m.canary) ?? '')})`);
@@ -92,13 +93,4 @@ function reading(m: MetricSnapshot, side: 'canary' | 'primary'): string {
   return `*no data* (${escapeMrkdwn(reason)})`;
 }
 
-/** Slack shows each reader's local time for this syntax; the fallback is UTC. */
-function time(iso: string): string {
-  const seconds = Math.floor(Date.parse(iso) / 1000);
-  return Number.isNaN(seconds) ? escapeMrkdwn(iso) : `<!date^${seconds}^{date_short_pretty} {time}|${formatUtc(iso)}>`;
-}
-
-/** Slack mrkdwn needs these three escaped; anything else is shown as typed. */
-const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/** Section text is limited to 3000 characters. */
-const clip = (text: string): string => (text.length > 3000 ? `${text.slice(0, 2990)}…` : text);
+const time = (iso: string): string => slackDate(iso, '{date_short_pretty} {time}', formatUtc(iso));

@@ -584,6 +584,25 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
 
       expect(listed).toEqual([]);
     });
+
+    it('lists accepted entries apart from refused and duplicate attempts, newest first, each slice to its limit', async () => {
+      await store.appendAudit(anAudit({ at: minute(1), detail: 'approval 1/1' }));
+      for (let n = 2; n <= 40; n++)
+        await store.appendAudit(anAudit({ at: minute(n), actor: 'U0STRANGER', outcome: 'refused', detail: `no ${n}` }));
+      await store.appendAudit(anAudit({ at: minute(41), outcome: 'duplicate', detail: 'approved again' }));
+
+      const accepted = await store.listAudit(SERVICE, 5, 'accepted');
+      const attempts = await store.listAudit(SERVICE, 3, 'attempts');
+      const all = await store.listAudit(SERVICE, 100, 'all');
+      const byDefault = await store.listAudit(SERVICE, 2);
+
+      expect(accepted).toStrictEqual([anAudit({ at: minute(1), detail: 'approval 1/1' })]);
+      expect(attempts.map((entry) => entry.detail)).toEqual(['approved again', 'no 40', 'no 39']);
+      // The trail as a whole stays complete, every outcome merged newest first.
+      expect(all).toHaveLength(41);
+      expect(all.at(-1)?.detail).toBe('approval 1/1');
+      expect(byDefault.map((entry) => entry.detail)).toEqual(['approved again', 'no 40']);
+    });
   });
 
   describe('Method: saveThread', () => {

@@ -6,10 +6,11 @@ import {
   ACTIONS,
   approvalRequest,
   type RequestRef,
+  rejectReasonView,
   rollbackConfirmation,
   statusMessage,
 } from '../../shared/slack/blocks';
-import { aGate, aRun, aPolicy as basePolicy } from '../fixtures/builders';
+import { aGate, aRun, aSnapshot, aPolicy as basePolicy } from '../fixtures/builders';
 
 interface TextObject {
   type: string;
@@ -221,6 +222,60 @@ describe('Function: statusMessage', () => {
   });
 });
 
+describe('Escaping: text from people and Flagger in the status message', () => {
+  const EVIL = '<!channel> <@U0EVIL> <http://evil.example|Approve> & co';
+  const ESCAPED = '&lt;!channel&gt; &lt;@U0EVIL&gt; &lt;http://evil.example|Approve&gt; &amp; co';
+
+  it('escapes event texts, pause and rollback reasons, and the revision', () => {
+    // Arrange
+    const run = runningRun({
+      checksum: '<!here>`x`',
+      timeline: [{ at: '2025-03-04T10:00:00.000Z', text: EVIL, warning: true }],
+      rollback: { by: 'U0ALICE', at: 'x', reason: EVIL },
+    });
+    const paused = { service: 'payments/api', runCount: 1, paused: { by: 'U0BOB', at: 'x', reason: EVIL } };
+
+    // Act
+    const text = textOf(statusMessage(aPolicy(), run, [], paused));
+
+    // Assert
+    expect(text).toContain(`Paused by <@U0BOB>: ${ESCAPED}`);
+    expect(text).toContain(`Rollback requested by <@U0ALICE>: ${ESCAPED}`);
+    expect(text).toContain(`10:00 UTC> ${ESCAPED}`);
+    expect(text).toContain("revision `&lt;!here&gt;'x'`");
+    expect(text).not.toContain('<!channel>');
+  });
+
+  it('mentions a deployer or rejecter only when the name is a user ID, and shows anything else as text', () => {
+    // Arrange
+    const run = runningRun({ deployedBy: 'U0X><!channel' });
+    const gate = aGate({ status: 'rejected', rejection: { by: '<!here>', at: 'x', reason: 'no' } });
+
+    // Act
+    const message = statusMessage(aPolicy(), run, [gate]);
+    const context = blocksOf(message).at(-1)?.elements?.[0]?.text;
+
+    // Assert
+    expect(context).toContain('deployed by U0X&gt;&lt;!channel');
+    expect(textOf(message)).toContain('rejected by &lt;!here&gt;');
+  });
+
+  it('escapes the metric headline in the notification text as in the blocks', () => {
+    // Arrange
+    const base = aSnapshot();
+    const latency = base.metrics.filter((m) => m.metric === 'p95LatencyMs');
+    const reading = { value: null, reason: 'proxy said <!channel>' };
+    const snapshot = { ...base, verdict: 'no-data' as const, metrics: latency.map((m) => ({ ...m, canary: reading })) };
+
+    // Act
+    const message = statusMessage(aPolicy(), runningRun(), [], undefined, snapshot);
+
+    // Assert
+    expect(message.text).toContain('proxy said &lt;!channel&gt;');
+    expect(JSON.stringify(message)).not.toContain('<!channel>');
+  });
+});
+
 describe('Function: approvalRequest', () => {
   const pendingPromotion = (overrides: Partial<Gate> = {}): Gate =>
     aGate({ attempt: 1, status: 'pending', approvals: { U0ALICE: 'x' }, quorum: 2, ...overrides });
@@ -390,6 +445,55 @@ describe('Function: approvalRequest', () => {
     expect(message.text).toMatch(/^Promote the canary to primary for payments\/api release #1: [A-Z]/);
     expect(message.text).not.toMatch(/:[a-z_]+:/);
     expect(limitViolations(message)).toEqual([]);
+  });
+});
+
+describe('Escaping: text from people and Flagger in the approval request', () => {
+  it('escapes the rejection reason, in the blocks and the notification text', () => {
+    // Arrange
+    const gate = aGate({ status: 'rejected', rejection: { by: 'U0BOB', at: 'x', reason: 'see <!channel|everyone>' } });
+
+    // Act
+    const message = approvalRequest(aPolicy(), runningRun(), gate, 1);
+
+    // Assert
+    expect(textOf(message)).toContain(':no_entry: Rejected by <@U0BOB>: see &lt;!channel|everyone&gt;');
+    expect(message.text).toContain('Rejected by <@U0BOB>: see &lt;!channel|everyone&gt;');
+  });
+
+  it('escapes the evidence (which names the deployer and may carry metadata)', () => {
+    // Arrange
+    const gate = aGate({ evidence: 'phase Progressing, deployed by <@U0EVIL> <https://x.example|logs>' });
+
+    // Act
+    const text = textOf(approvalRequest(aPolicy(), runningRun(), gate, 1));
+
+    // Assert
+    expect(text).toContain('deployed by &lt;@U0EVIL&gt; &lt;https://x.example|logs&gt; · approvers:');
+  });
+
+  it('mentions only approvers whose IDs look like IDs', () => {
+    // Arrange
+    const gate = aGate({ status: 'approved', approvals: { U0ALICE: 'x', '<!here>': 'y' } });
+
+    // Act
+    const message = approvalRequest(aPolicy(), runningRun(), gate, 1);
+
+    // Assert
+    expect(message.text).toContain('Approved by <@U0ALICE>, &lt;!here&gt;');
+  });
+});
+
+describe('Function: rejectReasonView', () => {
+  it('escapes the service and gate it echoes from the button value in its mrkdwn', () => {
+    // Arrange
+    const ref: RequestRef = { s: '<!channel>', r: 2, g: 'x`<@U0EVIL>', a: 1 };
+
+    // Act
+    const view = rejectReasonView(ref) as { blocks: Block[] };
+
+    // Assert
+    expect(view.blocks[0]?.text?.text).toBe("Reject *&lt;!channel&gt;* release #2 at `x'&lt;@U0EVIL&gt;`?");
   });
 });
 

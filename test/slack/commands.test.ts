@@ -167,7 +167,37 @@ describe('Function: parseCommand', () => {
   });
 });
 
+describe('Escaping: what the person typed, echoed in an error', () => {
+  it.each([
+    { text: '<!channel>', expected: "I don't know `&lt;!channel&gt;`. Try `/canary help`." },
+    {
+      text: 'status <http://evil.example|x>',
+      expected: '`&lt;http://evil.example|x&gt;` is not a configured service. Try `/canary list`.',
+    },
+    { text: 'status a`<@U0EVIL>`', expected: "`a'&lt;@U0EVIL&gt;'` is not a configured service. Try `/canary list`." },
+  ])('escapes $text and keeps it inside its code span', ({ text, expected }) => {
+    // Act
+    const command = parseCommand(text, config);
+
+    // Assert
+    expect(command).toEqual({ error: expected });
+  });
+
+  it('cuts a very long echo', () => {
+    // Act
+    const command = parseCommand(`status ${'x'.repeat(5000)}`, config);
+
+    // Assert
+    expect('error' in command && command.error.length).toBeLessThan(200);
+  });
+});
+
 describe('Constant: HELP', () => {
+  it('has no raw angle brackets, which Slack would read as links', () => {
+    expect(HELP).not.toMatch(/[<>]/);
+    expect(HELP).toContain('`/canary status &lt;namespace/name&gt;`');
+  });
+
   it.each(['list', 'status', 'approve', 'reject', 'rollback', 'pause', 'resume', 'history'])(
     'documents /canary %s',
     (verb) => {

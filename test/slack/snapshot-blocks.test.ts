@@ -184,6 +184,19 @@ describe('Function: snapshotBlocks', () => {
     expect(text).not.toContain('<!channel>');
   });
 
+  it('never leaves half a date token or mention when a long context is cut to 3000 characters', () => {
+    // Arrange: a service name long enough that the cut falls inside the time token after it
+    const snapshot = { ...failingSnapshot(), service: 's'.repeat(2980) };
+
+    // Act
+    const context = blocksOf(snapshot).at(-1)?.elements?.[0]?.text ?? '';
+
+    // Assess
+    expect(context.length).toBeLessThanOrEqual(3000);
+    expect(context.endsWith('…')).toBe(true);
+    expect(context).not.toContain('<');
+  });
+
   it('puts service, time, window and source in one context block, with a UTC fallback for the time', () => {
     // Arrange
     const snapshot = failingSnapshot();
