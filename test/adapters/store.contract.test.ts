@@ -438,19 +438,18 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
     it.each([
       { decision: { status: 'approved' } as const },
       { decision: { status: 'rejected', rejection: { by: 'U0BOB', at: EXPIRES_AT, reason: 'late' } } as const },
-    ])('refuses to move an expired request to $decision.status', async ({ decision }) => {
-      const atExpiry = await store.decideGate(gateRef, decision, EXPIRES_AT);
-      const after = await store.decideGate(gateRef, decision, AFTER_EXPIRY);
+    ])(
+      'refuses to move an expired request to $decision.status, and moves it a millisecond before',
+      async ({ decision }) => {
+        const atExpiry = await store.decideGate(gateRef, decision, EXPIRES_AT);
+        const after = await store.decideGate(gateRef, decision, AFTER_EXPIRY);
+        const unchanged = await store.getGate(SERVICE, 1, gateRef.key);
+        const before = await store.decideGate(gateRef, decision, '2025-03-04T10:59:59.999Z');
 
-      expect([atExpiry, after]).toEqual([false, false]);
-      expect(await store.getGate(SERVICE, 1, gateRef.key)).toStrictEqual(aGate());
-    });
-
-    it('decides a request a millisecond before it expires', async () => {
-      const decided = await store.decideGate(gateRef, { status: 'approved' }, '2025-03-04T10:59:59.999Z');
-
-      expect(decided).toBe(true);
-    });
+        expect([atExpiry, after, before]).toEqual([false, false, true]);
+        expect(unchanged).toStrictEqual(aGate());
+      },
+    );
 
     it('refuses a gate that was never opened', async () => {
       const ref = { ...gateRef, key: 'confirm-rollout' };

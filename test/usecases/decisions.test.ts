@@ -108,13 +108,15 @@ describe('Use case: decisions on an expired request', () => {
     expect((await t.audit())[0]).toMatchObject({ actor: BOB, action: 'reject', outcome: 'refused' });
   });
 
-  it('opens the gate for an approval a millisecond before the expiry', async () => {
-    const t = await setUp({ now: new Date('2025-03-04T10:59:59.999Z') });
+  it('refuses an approval at the expiry, and opens the gate for one a millisecond before it', async () => {
+    const t = await setUp({ now: new Date(EXPIRES) });
 
-    const result = await approve(t.deps, SERVICE, who(ALICE));
+    const atExpiry = await approve(t.deps, SERVICE, who(ALICE));
+    t.setNow(new Date('2025-03-04T10:59:59.999Z'));
+    const before = await approve(t.deps, SERVICE, who(BOB));
 
-    expect(result.ok).toBe(true);
-    expect((await t.gate())?.status).toBe('approved');
+    expect([atExpiry.ok, before.ok]).toEqual([false, true]);
+    expect(await t.gate()).toMatchObject({ status: 'approved', approvals: { [BOB]: '2025-03-04T10:59:59.999Z' } });
   });
 });
 
