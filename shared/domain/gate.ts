@@ -1,3 +1,4 @@
+import { bounded, TEXT_LIMITS } from './bounds';
 import type { GateType, ServiceId } from './flagger';
 import type { ServicePolicy } from './policy';
 import type { Run } from './release';
@@ -116,6 +117,7 @@ function describeRelease(run: Run, gate: GateType, targetWeight: number | undefi
   const parts = [`phase ${run.phase}`, `canary weight ${run.weight}%`];
   if (gate === 'confirm-traffic-increase') parts.push(`next step ${targetWeight}%`);
   if (run.checksum) parts.push(`revision ${run.checksum.slice(0, 12)}`);
-  if (run.deployedBy) parts.push(`deployed by ${run.deployedBy}`);
+  // Webhook metadata is free text: cut, so the evidence copied into every audit entry stays small.
+  if (run.deployedBy) parts.push(`deployed by ${bounded(run.deployedBy, TEXT_LIMITS.deployer)}`);
   return parts.join(', ');
 }

@@ -163,6 +163,20 @@ describe('Function: isExpired', () => {
   });
 });
 
+describe('Function: openGate evidence', () => {
+  it('cuts a deployer name of any length from the webhook metadata', () => {
+    // Arrange
+    const run = { ...progressingRun(), deployedBy: 'd'.repeat(10_000) };
+
+    // Act
+    const gate = openGate(aPolicy(), run, 'confirm-promotion', undefined, NOW);
+
+    // Assert
+    expect(gate.evidence).toContain(`deployed by ${'d'.repeat(64)}… (9936 more characters cut)`);
+    expect(gate.evidence.length).toBeLessThan(250);
+  });
+});
+
 describe('Function: expiredSentence', () => {
   it('says when the request expired and that Flagger will ask again', () => {
     // Arrange
