@@ -52,9 +52,9 @@ export async function permitted(
   const { groups, caveat } = await membership(deps, policy, who.user);
   const permission = mayDecide(policy, action, who.user, groups, deployersOf(run));
   if (!permission.allowed) {
-    const result = withCaveat(refused(`You cannot ${action} this: ${permission.reason}.`), caveat);
-    await record(deps, who, action, 'refused', run, undefined, result.message, service);
-    return result;
+    const detail = caveat ? `${permission.reason} (${caveat})` : permission.reason;
+    await record(deps, who, action, 'refused', run, undefined, detail, service);
+    return withCaveat(refused(`You cannot ${action} this: ${permission.reason}.`), caveat);
   }
   return caveat ? { policy, run, caveat } : { policy, run };
 }
