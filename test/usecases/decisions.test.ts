@@ -297,7 +297,7 @@ describe('Use case: a slow or failing Slack directory', () => {
 
     const result = await approve(t.deps, SERVICE, who('U0ONCALL01'));
 
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(Date.now() - started).toBeLessThan(2900); // inside Slack's 3 s, with room for a loaded machine
     expect(result.ok).toBe(false);
     expect(result.message).toContain('(group membership unknown: Slack did not answer in time)');
   });
