@@ -42,6 +42,12 @@ function fromItem<T>(item: Item): T {
   return rest as T;
 }
 
+/**
+ * A gate open for a decision at `:at`: pending, at the attempt the person saw, and not expired at that moment.
+ * ISO-8601 UTC timestamps (toISOString) compare as strings in time order.
+ */
+const OPEN = '#status = :pending AND attempt = :attempt AND expiresAt > :at';
+
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 /** Release state in one DynamoDB table, one partition per service; see the port for the semantics. */
@@ -147,7 +153,7 @@ export class DynamoStore implements ReleaseStore {
           TableName: this.tableName,
           Key: { pk: pk(gate.service), sk: gateSk(gate.run, gate.key) },
           UpdateExpression: 'SET approvals.#user = :at',
-          ConditionExpression: '#status = :pending AND attempt = :attempt AND attribute_not_exists(approvals.#user)',
+          ConditionExpression: `${OPEN} AND attribute_not_exists(approvals.#user)`,
           ExpressionAttributeNames: { '#user': user, '#status': 'status' },
           ExpressionAttributeValues: { ':at': at, ':pending': 'pending', ':attempt': gate.attempt },
           ReturnValues: 'ALL_NEW',
@@ -159,7 +165,11 @@ export class DynamoStore implements ReleaseStore {
     }
     // The condition does not say which part failed: only a still-pending gate at this attempt means "already there".
     const stored = await this.getGate(gate.service, gate.run, gate.key);
-    const samePending = stored?.status === 'pending' && stored.attempt === gate.attempt && user in stored.approvals;
+    const samePending =
+      stored?.status === 'pending' &&
+      stored.attempt === gate.attempt &&
+      stored.expiresAt > at &&
+      user in stored.approvals;
     return samePending ? { gate: stored, added: false } : undefined;
   }
 
@@ -171,7 +181,7 @@ export class DynamoStore implements ReleaseStore {
           TableName: this.tableName,
           Key: { pk: pk(gate.service), sk: gateSk(gate.run, gate.key) },
           UpdateExpression: `SET #status = :status, decidedAt = :at${rejection ? ', rejection = :rejection' : ''}`,
-          ConditionExpression: '#status = :pending AND attempt = :attempt',
+          ConditionExpression: OPEN,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': decision.status,

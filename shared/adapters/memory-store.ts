@@ -75,7 +75,7 @@ export class MemoryStore implements ReleaseStore {
   }
 
   async addApproval(gate: GateRef, user: string, at: string): Promise<{ gate: Gate; added: boolean } | undefined> {
-    const stored = this.pending(gate);
+    const stored = this.open(gate, at);
     if (!stored) return undefined;
     const added = !(user in stored.approvals);
     if (added) stored.approvals[user] = at;
@@ -83,7 +83,7 @@ export class MemoryStore implements ReleaseStore {
   }
 
   async decideGate(gate: GateRef, decision: Parameters<ReleaseStore['decideGate']>[1], at: string): Promise<boolean> {
-    const stored = this.pending(gate);
+    const stored = this.open(gate, at);
     if (!stored) return false;
     stored.status = decision.status;
     stored.decidedAt = at;
@@ -136,6 +136,12 @@ export class MemoryStore implements ReleaseStore {
 
   async saveSnapshot(run: number, key: string, snapshot: Snapshot): Promise<void> {
     this.snapshots.set(`${runId(snapshot.service, run)}#${key}`, copy(snapshot));
+  }
+
+  /** Pending at that attempt and not expired at `at`: what DynamoStore's conditions say, in the same terms. */
+  private open(gate: GateRef, at: string): Gate | undefined {
+    const stored = this.pending(gate);
+    return stored && stored.expiresAt > at ? stored : undefined;
   }
 
   private pending(gate: GateRef): Gate | undefined {

@@ -1,3 +1,4 @@
+import { bounded, TEXT_LIMITS } from './bounds';
 import type { ServiceId } from './flagger';
 
 /** One line of the audit trail: what someone (or Flagger, or the bot) asked for, and what the bot did. */
@@ -25,4 +26,11 @@ export interface AuditEntry {
   via?: string;
   detail: string;
   evidence?: string;
+}
+
+/** The entry as it may be stored: detail and evidence cut to fixed sizes, so no audit item grows with its input. */
+export function boundedEntry(entry: AuditEntry): AuditEntry {
+  const cut: AuditEntry = { ...entry, detail: bounded(entry.detail, TEXT_LIMITS.auditDetail) };
+  if (entry.evidence !== undefined) cut.evidence = bounded(entry.evidence, TEXT_LIMITS.evidence);
+  return cut;
 }

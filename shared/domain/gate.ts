@@ -1,3 +1,4 @@
+import { bounded, TEXT_LIMITS } from './bounds';
 import type { GateType, ServiceId } from './flagger';
 import type { ServicePolicy } from './policy';
 import type { Run } from './release';
@@ -58,6 +59,39 @@ export const quorumReached = (gate: Gate): boolean => approvalCount(gate) >= gat
 export const isExpired = (gate: Gate, now: Date): boolean =>
   gate.status === 'pending' && now.getTime() >= Date.parse(gate.expiresAt);
 
+/** Why an expired request is refused, said the moment someone decides on it: Flagger's next check re-arms it. */
+export const expiredSentence = (gate: Pick<Gate, 'expiresAt'>, now: Date): string =>
+  `This request expired at ${utcTime(gate.expiresAt, now)} without a decision; Flagger's next check will ask again with a new request.`;
+
+/** `14:05 UTC`, with the date when it is not the day of `now`. */
+const utcTime = (iso: string, now: Date): string => {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return 'an unknown time';
+  const day = at.toISOString().slice(0, 10);
+  const sameDay = now.toISOString().slice(0, 10) === day;
+  return `${at.toISOString().slice(11, 16)} UTC${sameDay ? '' : ` on ${day}`}`;
+};
+
+/**
+ * What an approval or rejection means when it arrives at a gate that is no longer pending at its attempt:
+ * - `duplicate`: this person's decision is the one that holds (a retry, a second click);
+ * - `refused`: someone else decided first (the loser of a race), or the request expired or was replaced.
+ */
+export function lateDecision(
+  gate: Gate | undefined,
+  attempt: number,
+  user: string,
+  action: 'approve' | 'reject',
+  now: Date,
+): { outcome: 'duplicate' | 'refused'; why: 'same' | 'approved' | 'rejected' | 'expired' | 'replaced' | 'missing' } {
+  if (!gate) return { outcome: 'refused', why: 'missing' };
+  if (gate.attempt !== attempt) return { outcome: 'refused', why: 'replaced' };
+  if (gate.status === 'pending') return { outcome: 'refused', why: isExpired(gate, now) ? 'expired' : 'replaced' };
+  const same =
+    action === 'approve' ? gate.status === 'approved' && user in gate.approvals : gate.rejection?.by === user;
+  return same ? { outcome: 'duplicate', why: 'same' } : { outcome: 'refused', why: gate.status };
+}
+
 export function rearm(gate: Gate, policy: ServicePolicy, now: Date): Gate {
   return {
     ...gate,
@@ -83,6 +117,7 @@ function describeRelease(run: Run, gate: GateType, targetWeight: number | undefi
   const parts = [`phase ${run.phase}`, `canary weight ${run.weight}%`];
   if (gate === 'confirm-traffic-increase') parts.push(`next step ${targetWeight}%`);
   if (run.checksum) parts.push(`revision ${run.checksum.slice(0, 12)}`);
-  if (run.deployedBy) parts.push(`deployed by ${run.deployedBy}`);
+  // Webhook metadata is free text: cut, so the evidence copied into every audit entry stays small.
+  if (run.deployedBy) parts.push(`deployed by ${bounded(run.deployedBy, TEXT_LIMITS.deployer)}`);
   return parts.join(', ');
 }

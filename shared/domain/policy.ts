@@ -1,3 +1,4 @@
+import { groupMention, mention } from '../slack/mrkdwn';
 import type { GateType, ServiceId } from './flagger';
 import type { MetricName } from './snapshot';
 
@@ -49,33 +50,46 @@ export function nextWeight(policy: ServicePolicy, currentWeight: number): number
 
 export type Permission = { allowed: true } | { allowed: false; reason: string };
 
+/** What a person asks for. Approving and resuming move traffic; rejecting, rolling back and pausing stop it. */
+export type Action = 'approve' | 'reject' | 'rollback' | 'pause' | 'resume';
+
 /**
- * Who may decide on a release: listed users and members of listed user groups; the person who deployed it
- * only where the service allows self-approval. `groupsOfUser` holds the listed groups the user belongs to.
+ * Resume counts as approving: it lets Flagger move traffic to the canary again, exactly what a traffic-step
+ * approval does, so a deployer may not resume their own paused release any more than they may approve it.
+ */
+const MOVES_TRAFFIC: readonly Action[] = ['approve', 'resume'];
+
+/** Listed by user ID: decided without asking the Slack directory, so a slow or failing directory never locks them out. */
+export const listedById = (policy: ServicePolicy, user: string): boolean => policy.approvers.users.includes(user);
+
+/**
+ * Who may do what on a release: only listed users and members of listed user groups, for every action.
+ * `groupsOfUser` holds the listed groups the user belongs to; `deployers` everyone any hook of the run named.
+ * A deployer may always stop their own release (reject, roll back, pause): stopping a bad release is never
+ * refused for being its author. Moving traffic (approve, resume) needs someone else unless self-approval is allowed.
  */
 export function mayDecide(
   policy: ServicePolicy,
+  action: Action,
   user: string,
   groupsOfUser: readonly string[],
-  deployedBy: string | undefined,
+  deployers: readonly string[],
 ): Permission {
-  const listed = policy.approvers.users.includes(user) || groupsOfUser.some((g) => policy.approvers.groups.includes(g));
+  const listed = listedById(policy, user) || groupsOfUser.some((g) => policy.approvers.groups.includes(g));
   if (!listed) {
     return { allowed: false, reason: `you are not an approver for ${policy.service} (${describeApprovers(policy)})` };
   }
-  if (!policy.allowSelfApproval && deployedBy !== undefined && deployedBy === user) {
+  if (MOVES_TRAFFIC.includes(action) && !policy.allowSelfApproval && deployers.includes(user)) {
+    const why = action === 'resume' ? 'resuming moves traffic again, so it needs' : 'it needs';
     return {
       allowed: false,
-      reason: `you deployed this release of ${policy.service}, and it needs someone else's approval`,
+      reason: `you deployed this release of ${policy.service}, and ${why} someone else's approval`,
     };
   }
   return { allowed: true };
 }
 
 export function describeApprovers(policy: ServicePolicy): string {
-  const names = [
-    ...policy.approvers.users.map((u) => `<@${u}>`),
-    ...policy.approvers.groups.map((g) => `<!subteam^${g}>`),
-  ];
+  const names = [...policy.approvers.users.map(mention), ...policy.approvers.groups.map(groupMention)];
   return names.length === 0 ? 'no approvers are configured' : `approvers: ${names.join(', ')}`;
 }

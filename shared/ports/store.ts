@@ -57,13 +57,19 @@ export interface ReleaseStore {
   listGates(service: ServiceId, run: number): Promise<Gate[]>;
   /** Stores the gate unless one exists; returns what is stored and whether this call created it. */
   openGate(gate: Gate): Promise<{ gate: Gate; created: boolean }>;
-  /** Adds one user's approval to a pending gate at that attempt; `added` is false when it was already there. */
+  /**
+   * Adds one user's approval to a pending gate at that attempt whose request has not expired at `at`, the moment
+   * of the decision; `added` is false when it was already there. Undefined when the gate is not open for it.
+   */
   addApproval(
     gate: Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>,
     user: string,
     at: string,
   ): Promise<{ gate: Gate; added: boolean } | undefined>;
-  /** Moves a pending gate at that attempt to a decision; false if it was no longer pending (someone else decided). */
+  /**
+   * Moves a pending gate at that attempt whose request has not expired at `at` (the moment of the decision) to a
+   * decision; false if it was no longer pending (someone else decided), was re-armed, or expired.
+   */
   decideGate(
     gate: Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>,
     decision: { status: 'approved' } | { status: 'rejected'; rejection: NonNullable<Gate['rejection']> },

@@ -56,56 +56,100 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
 
   app.action(ACTIONS.approve, async ({ ack, body, action }) => {
     await ack();
-    const ref = readRef('value' in action ? action.value : undefined);
-    const channel = body.channel?.id ?? '';
-    if (!ref) return;
+    const click = readClick(body, action);
+    if (!click) return;
+    if (!click.ref) return tell(deps, click.channel, click.user, NOT_OURS);
+    const { ref } = click;
     const result = await approve(deps, ref.s, {
-      user: body.user.id,
-      via: channel,
+      user: click.user,
+      via: click.channel,
       request: { run: ref.r, gate: ref.g, attempt: ref.a },
     });
-    await tell(deps, channel, body.user.id, result);
+    await tell(deps, click.channel, click.user, result);
   });
 
   app.action(ACTIONS.rollback, async ({ ack, body, action }) => {
     await ack();
-    const ref = readRef('value' in action ? action.value : undefined);
-    const channel = body.channel?.id ?? '';
-    if (!ref) return;
+    const click = readClick(body, action);
+    if (!click) return;
+    if (!click.ref) return tell(deps, click.channel, click.user, NOT_OURS);
+    const { ref } = click;
     const result = await requestRollback(
       deps,
       ref.s,
-      { user: body.user.id, via: channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } },
+      { user: click.user, via: click.channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } },
       'rolled back from Slack',
     );
-    await tell(deps, channel, body.user.id, result);
+    await tell(deps, click.channel, click.user, result);
   });
 
   // Reject asks for a reason first; the modal must open while the click's trigger_id is fresh (3 s).
   app.action(ACTIONS.reject, async ({ ack, body, action, client }) => {
     await ack();
-    const ref = readRef('value' in action ? action.value : undefined);
-    if (!ref || !('trigger_id' in body)) return;
-    const view = rejectReasonView(ref);
-    view.private_metadata = JSON.stringify({ ...ref, c: body.channel?.id ?? '' });
-    await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+    const click = readClick(body, action);
+    if (!click) return;
+    if (!click.ref || !('trigger_id' in body)) return tell(deps, click.channel, click.user, NOT_OURS);
+    const view = rejectReasonView(click.ref);
+    view.private_metadata = JSON.stringify({ ...click.ref, c: click.channel });
+    try {
+      await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+    } catch (error) {
+      // An expired trigger or Slack being down: the click must not vanish, and /canary reject still works.
+      const detail = error instanceof Error ? error.message : String(error);
+      await tell(deps, click.channel, click.user, {
+        ok: false,
+        message: `The reason dialog could not be opened (${detail}); nothing was rejected. Try again, or use \`/canary reject ${click.ref.s} <reason>\`.`,
+      });
+    }
   });
 
   app.view(REJECT_VIEW, async ({ ack, body, view }) => {
     const ref = readRef(view.private_metadata) as (RequestRef & { c?: string }) | undefined;
     const reason = view.state.values.reason?.value?.value ?? '';
-    if (!ref) return ack();
+    if (!ref) return ack({ response_action: 'errors', errors: { reason: NOT_OURS.message } });
+    const user = body.user?.id;
+    if (!user) return ack({ response_action: 'errors', errors: { reason: 'Slack did not say who you are.' } });
     const result = await reject(
       deps,
       ref.s,
-      { user: body.user.id, via: ref.c ?? 'modal', request: { run: ref.r, gate: ref.g, attempt: ref.a } },
+      { user, via: ref.c || 'modal', request: { run: ref.r, gate: ref.g, attempt: ref.a } },
       reason,
     );
+    // A refusal stays in the dialog, next to the reason; an accepted rejection replaces it with what happens next.
     if (!result.ok) return ack({ response_action: 'errors', errors: { reason: result.message } });
-    await ack();
-    if (ref.c) await tell(deps, ref.c, body.user.id, result);
+    await ack({ response_action: 'update', view: resultView('Rejected', result.message) as never });
+    if (ref.c) await tell(deps, ref.c, user, result);
   });
 }
+
+/** A button value the bot did not make (edited, truncated, or from another app): said, never silently ignored. */
+const NOT_OURS: DecisionResult = {
+  ok: false,
+  message:
+    'That button is not one release-bot made (its value cannot be read), so nothing was done. Use the buttons of the newest approval request in the thread, or `/canary`.',
+};
+
+interface Click {
+  user: string;
+  channel: string;
+  ref: RequestRef | undefined;
+}
+
+/** Who clicked where, and the request the button points at; undefined when there is nobody to answer. */
+function readClick(body: { user?: { id?: string }; channel?: { id?: string } }, action: unknown): Click | undefined {
+  const user = body.user?.id;
+  if (!user) return undefined;
+  const value = typeof action === 'object' && action !== null && 'value' in action ? action.value : undefined;
+  return { user, channel: body.channel?.id ?? '', ref: readRef(typeof value === 'string' ? value : undefined) };
+}
+
+/** A modal that only says something, with a Close button. */
+const resultView = (title: string, text: string) => ({
+  type: 'modal',
+  title: { type: 'plain_text', text: title },
+  close: { type: 'plain_text', text: 'Close' },
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }],
+});
 
 const reply = (result: DecisionResult) => ({
   response_type: 'ephemeral' as const,

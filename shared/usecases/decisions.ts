@@ -1,29 +1,29 @@
-import type { AuditEntry } from '../domain/audit';
+import { bounded, TEXT_LIMITS } from '../domain/bounds';
 import type { ServiceId } from '../domain/flagger';
 import { approvalCount, type Gate, gateTitle } from '../domain/gate';
-import { mayDecide, type ServicePolicy } from '../domain/policy';
 import { canRollBack, type Run, runLabel } from '../domain/release';
-import { snapshotSummary } from '../render/format';
-import { currentRun, updateRun } from './current-run';
+import { escapeMrkdwn, mention } from '../slack/mrkdwn';
+import { updateRun } from './current-run';
+import {
+  type Decider,
+  type DecisionResult,
+  done,
+  late,
+  mentions,
+  pendingGate,
+  permitted,
+  record,
+  refused,
+  staleRun,
+  type Target,
+  withCaveat,
+} from './decision-checks';
 import type { Deps } from './deps';
 
-/** Who asked, and from where; `request` pins a decision to the approval message the person clicked. */
-export interface Decider {
-  user: string;
-  via: string;
-  request?: { run: number; gate: string; attempt: number };
-}
+export type { Decider, DecisionResult } from './decision-checks';
 
-/** The answer shown to the person (ephemerally); `ok` false means refused, with `message` saying why. */
-export interface DecisionResult {
-  ok: boolean;
-  message: string;
-}
-
-const refused = (message: string): DecisionResult => ({ ok: false, message });
-const done = (message: string): DecisionResult => ({ ok: true, message });
-
-type Action = 'approve' | 'reject' | 'rollback' | 'pause' | 'resume';
+/** Reasons people type are cut before they are stored, shown or audited; a cut one says so. */
+const reasonOf = (text: string, fallback: string): string => bounded(text.trim() || fallback, TEXT_LIMITS.reason);
 
 export async function approve(
   deps: Deps,
@@ -33,29 +33,46 @@ export async function approve(
 ): Promise<DecisionResult> {
   const target = await pendingGate(deps, service, who, gateName, 'approve');
   if ('message' in target) return target;
-  const { run, gate } = target;
-  const now = deps.now().toISOString();
-  const result = await deps.store.addApproval(gate, who.user, now);
-  if (!result) return settledAlready(deps, service, who, run, gate, 'approve');
+  return withCaveat(await approveGate(deps, target, who), target.caveat);
+}
+
+async function approveGate(deps: Deps, target: Target, who: Decider): Promise<DecisionResult> {
+  const { run, gate, now } = target;
+  const at = now.toISOString();
+  const result = await deps.store.addApproval(gate, who.user, at);
+  if (!result) return late(deps, target, gate, who, 'approve');
   const count = approvalCount(result.gate);
+  const tally = `approval ${count}/${gate.quorum}`;
   if (!result.added) {
     await record(deps, who, 'approve', 'duplicate', run, result.gate, 'approved again; counted once');
     return done(`You already approved this (${count}/${gate.quorum}).`);
   }
-  await record(deps, who, 'approve', 'accepted', run, result.gate, `approval ${count}/${gate.quorum}`);
-  let message = `Approved (${count}/${gate.quorum}).`;
-  if (count >= gate.quorum && (await deps.store.decideGate(gate, { status: 'approved' }, now))) {
-    message = `Approved: Flagger may now ${gateTitle(gate)} for ${runLabel(run)} at its next check.`;
+  if (count < gate.quorum) {
+    await record(deps, who, 'approve', 'accepted', run, result.gate, tally);
+    await refresh(deps, run.service, run.number, gate);
+    return done(`Approved (${count}/${gate.quorum}).`);
+  }
+  const opened = `Approved: Flagger may now ${gateTitle(gate)} for ${runLabel(run)} at its next check.`;
+  if (await deps.store.decideGate(gate, { status: 'approved' }, at)) {
+    await record(deps, who, 'approve', 'accepted', run, result.gate, `${tally}; the gate is open`);
     await deps.queue.send({
       kind: 'announce',
-      service,
+      service: run.service,
       run: run.number,
       key: `approved:${gate.key}`,
       text: `:white_check_mark: ${mentions(result.gate)} approved: ${gateTitle(gate)}.`,
     });
+    await refresh(deps, run.service, run.number, gate);
+    return done(opened);
   }
-  await refresh(deps, service, run.number, gate);
-  return done(message);
+  // Something settled the gate between this approval and its opening: a racing approver opened it (this approval
+  // counted), or a rejection won (it did not). Read which, so nobody is told "approved" about a rejected gate.
+  const current = await deps.store.getGate(gate.service, gate.run, gate.key);
+  if (current?.status === 'approved' && current.attempt === gate.attempt) {
+    await record(deps, who, 'approve', 'accepted', run, current, tally);
+    return done(opened);
+  }
+  return late(deps, target, gate, who, 'approve', current ?? null);
 }
 
 export async function reject(
@@ -67,32 +84,35 @@ export async function reject(
 ): Promise<DecisionResult> {
   const target = await pendingGate(deps, service, who, gateName, 'reject');
   if ('message' in target) return target;
-  const { run, gate } = target;
-  const now = deps.now().toISOString();
-  const why = reason.trim() || 'no reason given';
-  if (
-    !(await deps.store.decideGate(gate, { status: 'rejected', rejection: { by: who.user, at: now, reason: why } }, now))
-  ) {
-    return settledAlready(deps, service, who, run, gate, 'reject');
+  return withCaveat(await rejectGate(deps, target, who, reasonOf(reason, 'no reason given')), target.caveat);
+}
+
+async function rejectGate(deps: Deps, target: Target, who: Decider, why: string): Promise<DecisionResult> {
+  const { run, gate, now } = target;
+  const at = now.toISOString();
+  const rejection = { by: who.user, at, reason: why };
+  if (!(await deps.store.decideGate(gate, { status: 'rejected', rejection }, at))) {
+    return late(deps, target, gate, who, 'reject');
   }
   await record(deps, who, 'reject', 'accepted', run, gate, `rejected: ${why}`);
   let consequence = 'Flagger keeps the canary waiting; it sends no traffic to it.';
   if (canRollBack(run)) {
-    const rollback = { by: who.user, at: now, reason: `rejected: ${why}` };
-    await updateRun(deps.store, service, run.number, (r) => (r.rollback ? undefined : { ...r, rollback }));
+    const rollback = { by: who.user, at, reason: `rejected: ${why}` };
+    await updateRun(deps.store, run.service, run.number, (r) => (r.rollback ? undefined : { ...r, rollback }));
     consequence = `Flagger will roll the canary back at its next check.${rollbackHookWarning(run)}`;
   }
   await deps.queue.send({
     kind: 'announce',
-    service,
+    service: run.service,
     run: run.number,
     key: `rejected:${gate.key}`,
-    text: `:no_entry: <@${who.user}> rejected: ${gateTitle(gate)}. Reason: ${why}. ${consequence}`,
+    text: `:no_entry: ${mention(who.user)} rejected: ${gateTitle(gate)}. Reason: ${escapeMrkdwn(why)}. ${consequence}`,
   });
-  await refresh(deps, service, run.number, gate);
+  await refresh(deps, run.service, run.number, gate);
   return done(`Rejected. ${consequence}`);
 }
 
+/** Stopping a release: its deployer may always ask for it (only the approvers list applies). */
 export async function requestRollback(
   deps: Deps,
   service: ServiceId,
@@ -101,13 +121,25 @@ export async function requestRollback(
 ): Promise<DecisionResult> {
   const allowed = await permitted(deps, service, who, 'rollback');
   if ('message' in allowed) return allowed;
-  const { run } = allowed;
+  return withCaveat(
+    await rollBack(deps, service, who, allowed.run, reasonOf(reason, 'requested in Slack')),
+    allowed.caveat,
+  );
+}
+
+async function rollBack(
+  deps: Deps,
+  service: ServiceId,
+  who: Decider,
+  run: Run | undefined,
+  why: string,
+): Promise<DecisionResult> {
   if (!run || run.state === 'ended')
     return refused(`No release of ${service} is in progress, so there is nothing to roll back.`);
   if (who.request && who.request.run !== run.number) return refused(staleRun(who.request.run, run));
   if (run.rollback) {
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
-    return done(`A rollback of ${runLabel(run)} was already requested by <@${run.rollback.by}>.`);
+    return done(`A rollback of ${runLabel(run)} was already requested by ${mention(run.rollback.by)}.`);
   }
   if (!canRollBack(run)) {
     await record(deps, who, 'rollback', 'refused', run, undefined, `phase ${run.phase}`);
@@ -115,7 +147,7 @@ export async function requestRollback(
       `${runLabel(run)} is ${run.phase}: no traffic has moved to the canary, and Flagger does not roll back from there. Reject its gate instead.`,
     );
   }
-  const rollback = { by: who.user, at: deps.now().toISOString(), reason: reason || 'requested in Slack' };
+  const rollback = { by: who.user, at: deps.now().toISOString(), reason: why };
   const updated = await updateRun(deps.store, service, run.number, (r) =>
     r.rollback ? undefined : { ...r, rollback },
   );
@@ -123,13 +155,13 @@ export async function requestRollback(
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
     return done(`A rollback of ${runLabel(run)} was already requested.`);
   }
-  await record(deps, who, 'rollback', 'accepted', run, undefined, reason || 'requested in Slack');
+  await record(deps, who, 'rollback', 'accepted', run, undefined, why);
   await deps.queue.send({
     kind: 'announce',
     service,
     run: run.number,
     key: 'rollback',
-    text: `:rewind: <@${who.user}> asked to roll back ${runLabel(run)}. Flagger will do it at its next check.`,
+    text: `:rewind: ${mention(who.user)} asked to roll back ${runLabel(run)}. Flagger will do it at its next check.`,
   });
   await deps.queue.send({ kind: 'sync-thread', service, run: run.number });
   return done(
@@ -137,6 +169,7 @@ export async function requestRollback(
   );
 }
 
+/** Pausing stops traffic and anyone on the approvers list may do it; resuming moves traffic, like approving. */
 export async function setPause(
   deps: Deps,
   service: ServiceId,
@@ -149,91 +182,23 @@ export async function setPause(
   if ('message' in allowed) return allowed;
   const record_ = await deps.store.getService(service);
   if (Boolean(record_?.paused) === pause) {
-    return done(pause ? `${service} is already paused.` : `${service} is not paused.`);
+    return withCaveat(done(pause ? `${service} is already paused.` : `${service} is not paused.`), allowed.caveat);
   }
   const at = deps.now().toISOString();
-  await deps.store.setPaused(service, pause ? { by: who.user, at, reason: reason || 'paused in Slack' } : undefined);
-  await record(deps, who, action, 'accepted', allowed.run, undefined, reason || action);
+  const why = reasonOf(reason, pause ? 'paused in Slack' : 'resume');
+  await deps.store.setPaused(service, pause ? { by: who.user, at, reason: why } : undefined);
+  await record(deps, who, action, 'accepted', allowed.run, undefined, why);
   if (allowed.run) {
     const text = pause
-      ? `:double_vertical_bar: <@${who.user}> paused ${service}: the canary holds its weight until someone resumes it.`
-      : `:arrow_forward: <@${who.user}> resumed ${service}.`;
+      ? `:double_vertical_bar: ${mention(who.user)} paused ${service} (${escapeMrkdwn(why)}): the canary holds its weight until someone resumes it.`
+      : `:arrow_forward: ${mention(who.user)} resumed ${service}.`;
     await deps.queue.send({ kind: 'announce', service, run: allowed.run.number, key: `${action}:${at}`, text });
     await deps.queue.send({ kind: 'sync-thread', service, run: allowed.run.number });
   }
-  return done(
-    pause ? `Paused: ${service} holds its traffic weight until \`/canary resume ${service}\`.` : `Resumed ${service}.`,
-  );
-}
-
-type Permitted = { policy: ServicePolicy; run: Run | undefined };
-
-async function permitted(
-  deps: Deps,
-  service: ServiceId,
-  who: Decider,
-  action: Action,
-): Promise<Permitted | DecisionResult> {
-  const policy = deps.config.services.get(service);
-  if (!policy) return refused(`${service} is not configured in release-bot.`);
-  const run = await currentRun(deps.store, service);
-  const { groups } = await deps.directory.groupsOf(who.user, policy.approvers.groups);
-  const permission = mayDecide(policy, who.user, groups, run?.deployedBy);
-  if (!permission.allowed) {
-    await record(deps, who, action, 'refused', run, undefined, permission.reason, service);
-    return refused(`You cannot ${action} this: ${permission.reason}.`);
-  }
-  return { policy, run };
-}
-
-async function pendingGate(
-  deps: Deps,
-  service: ServiceId,
-  who: Decider,
-  gateName: string | undefined,
-  action: 'approve' | 'reject',
-): Promise<(Permitted & { run: Run; gate: Gate }) | DecisionResult> {
-  const allowed = await permitted(deps, service, who, action);
-  if ('message' in allowed) return allowed;
-  const { run } = allowed;
-  // Every refusal of someone allowed to decide is in the audit trail too: a click on a stale button included.
-  const refuse = async (message: string, gate?: Gate): Promise<DecisionResult> => {
-    await record(deps, who, action, 'refused', run, gate, message, service);
-    return refused(message);
-  };
-  if (!run) return refuse(`No release of ${service} is in progress.`);
-  if (who.request && who.request.run !== run.number) return refuse(staleRun(who.request.run, run));
-  if (run.state === 'ended') return refuse(`${runLabel(run)} has ended (${run.outcome}); there is nothing to decide.`);
-  if (who.request) {
-    const gate = await deps.store.getGate(service, run.number, who.request.gate);
-    if (!gate) return refuse('That approval request no longer exists.');
-    if (gate.attempt !== who.request.attempt) {
-      return refuse('That approval request expired; use the newer one in the thread.', gate);
-    }
-    if (gate.status !== 'pending') return settledAlready(deps, service, who, run, gate, action);
-    return { ...allowed, run, gate };
-  }
-  const pending = (await deps.store.listGates(service, run.number)).filter((g) => g.status === 'pending');
-  const matching = gateName ? pending.filter((g) => g.key === gateName || g.gate === gateName) : pending;
-  if (matching.length === 1 && matching[0]) return { ...allowed, run, gate: matching[0] };
-  if (matching.length === 0) {
-    return refuse(`Nothing of ${runLabel(run)} is waiting for approval${gateName ? ` at ${gateName}` : ''}.`);
-  }
-  return refuse(`Several gates are waiting (${matching.map((g) => g.key).join(', ')}); name one.`);
-}
-
-async function settledAlready(
-  deps: Deps,
-  service: ServiceId,
-  who: Decider,
-  run: Run,
-  gate: Gate,
-  action: 'approve' | 'reject',
-) {
-  const current = (await deps.store.getGate(service, run.number, gate.key)) ?? gate;
-  await record(deps, who, action, 'duplicate', run, current, `already ${current.status}`);
-  const by = current.status === 'rejected' ? `<@${current.rejection?.by}>` : mentions(current);
-  return refused(`This was already ${current.status} by ${by}.`);
+  const answer = pause
+    ? `Paused: ${service} holds its traffic weight until \`/canary resume ${service}\`.`
+    : `Resumed ${service}.`;
+  return withCaveat(done(answer), allowed.caveat);
 }
 
 async function refresh(deps: Deps, service: ServiceId, run: number, gate: Gate): Promise<void> {
@@ -241,44 +206,8 @@ async function refresh(deps: Deps, service: ServiceId, run: number, gate: Gate):
   await deps.queue.send({ kind: 'sync-thread', service, run });
 }
 
-async function record(
-  deps: Deps,
-  who: Decider,
-  action: AuditEntry['action'],
-  outcome: AuditEntry['outcome'],
-  run: Run | undefined,
-  gate: Gate | undefined,
-  detail: string,
-  service = run?.service ?? gate?.service ?? '',
-): Promise<void> {
-  const entry: AuditEntry = {
-    service,
-    at: deps.now().toISOString(),
-    actor: who.user,
-    action,
-    outcome,
-    via: who.via,
-    detail,
-  };
-  if (run) entry.run = run.number;
-  if (gate) {
-    // The evidence is what the request showed: the release context and the metric snapshot posted with it.
-    const snapshot = await deps.store.getSnapshot(gate.service, gate.run, `${gate.key}#${gate.attempt}`);
-    const evidence = snapshot ? `${gate.evidence}. ${snapshotSummary(snapshot)}` : gate.evidence;
-    Object.assign(entry, { gate: gate.key, attempt: gate.attempt, evidence });
-  }
-  await deps.store.appendAudit(entry);
-}
-
 /** A rollback needs Flagger's rollback webhook; say so when this release never called it. */
 const rollbackHookWarning = (run: Run): string =>
   run.hooks?.includes('rollback')
     ? ''
     : ' Warning: Flagger has not called the rollback webhook for this release; without it in the Canary, nothing will roll back.';
-
-const staleRun = (asked: number, run: Run): string =>
-  `That request belongs to release #${asked}; ${runLabel(run)} is the current one.`;
-const mentions = (gate: Gate): string =>
-  Object.keys(gate.approvals)
-    .map((u) => `<@${u}>`)
-    .join(', ') || 'nobody';

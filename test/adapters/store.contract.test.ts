@@ -43,6 +43,9 @@ function dynamo(): Harness {
 const SERVICE = 'payments/api';
 const gateRef = { service: SERVICE, run: 1, key: 'confirm-promotion', attempt: 1 };
 const minute = (n: number) => `2025-03-04T10:${String(n).padStart(2, '0')}:00.000Z`;
+/** aGate()'s expiry, and a moment after it. */
+const EXPIRES_AT = '2025-03-04T11:00:00.000Z';
+const AFTER_EXPIRY = '2025-03-04T11:30:00.000Z';
 const times = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
 
 describe.each([memory, dynamo()])('Class: $name', (harness) => {
@@ -349,6 +352,39 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
       expect((await store.getGate(SERVICE, 1, gateRef.key))?.approvals).toStrictEqual({});
     });
 
+    it('returns undefined and stores nothing once the request expired at the moment of the approval', async () => {
+      const result = await store.addApproval(gateRef, 'U0ALICE', EXPIRES_AT);
+      const later = await store.addApproval(gateRef, 'U0BOB', AFTER_EXPIRY);
+
+      expect(result).toBeUndefined();
+      expect(later).toBeUndefined();
+      expect((await store.getGate(SERVICE, 1, gateRef.key))?.approvals).toStrictEqual({});
+    });
+
+    it('returns undefined for an approval repeated after the request expired', async () => {
+      await store.addApproval(gateRef, 'U0ALICE', minute(1));
+
+      const result = await store.addApproval(gateRef, 'U0ALICE', AFTER_EXPIRY);
+
+      expect(result).toBeUndefined();
+    });
+
+    it('lands only the approvals made before the expiry among concurrent ones around it', async () => {
+      const moments = times(10, (i) => (i % 2 === 0 ? minute(i) : AFTER_EXPIRY));
+
+      const results = await Promise.all(moments.map((at, i) => store.addApproval(gateRef, `U0USER${i}`, at)));
+
+      const stored = await store.getGate(SERVICE, 1, gateRef.key);
+      expect(results.map((result) => result?.added ?? false)).toEqual(times(10, (i) => i % 2 === 0));
+      expect(Object.keys(stored?.approvals ?? {}).sort()).toEqual([
+        'U0USER0',
+        'U0USER2',
+        'U0USER4',
+        'U0USER6',
+        'U0USER8',
+      ]);
+    });
+
     it('returns undefined for a gate that was never opened', async () => {
       const result = await store.addApproval({ ...gateRef, key: 'confirm-rollout' }, 'U0ALICE', minute(1));
 
@@ -398,6 +434,22 @@ describe.each([memory, dynamo()])('Class: $name', (harness) => {
       expect(decided).toBe(false);
       expect(await store.getGate(SERVICE, 1, gateRef.key)).toMatchObject({ status: 'approved', decidedAt: minute(3) });
     });
+
+    it.each([
+      { decision: { status: 'approved' } as const },
+      { decision: { status: 'rejected', rejection: { by: 'U0BOB', at: EXPIRES_AT, reason: 'late' } } as const },
+    ])(
+      'refuses to move an expired request to $decision.status, and moves it a millisecond before',
+      async ({ decision }) => {
+        const atExpiry = await store.decideGate(gateRef, decision, EXPIRES_AT);
+        const after = await store.decideGate(gateRef, decision, AFTER_EXPIRY);
+        const unchanged = await store.getGate(SERVICE, 1, gateRef.key);
+        const before = await store.decideGate(gateRef, decision, '2025-03-04T10:59:59.999Z');
+
+        expect([atExpiry, after, before]).toEqual([false, false, true]);
+        expect(unchanged).toStrictEqual(aGate());
+      },
+    );
 
     it('refuses a gate that was never opened', async () => {
       const ref = { ...gateRef, key: 'confirm-rollout' };

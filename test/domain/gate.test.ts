@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { approvalCount, gateKey, gateTitle, isExpired, openGate, quorumReached, rearm } from '../../shared/domain/gate';
+import {
+  approvalCount,
+  expiredSentence,
+  gateKey,
+  gateTitle,
+  isExpired,
+  lateDecision,
+  openGate,
+  quorumReached,
+  rearm,
+} from '../../shared/domain/gate';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import { aGate, aRun, aPolicy as basePolicy } from '../fixtures/builders';
 
@@ -150,6 +160,133 @@ describe('Function: isExpired', () => {
 
     // Assert
     expect(result).toBe(expired);
+  });
+});
+
+describe('Function: openGate evidence', () => {
+  it('cuts a deployer name of any length from the webhook metadata', () => {
+    // Arrange
+    const run = { ...progressingRun(), deployedBy: 'd'.repeat(10_000) };
+
+    // Act
+    const gate = openGate(aPolicy(), run, 'confirm-promotion', undefined, NOW);
+
+    // Assert
+    expect(gate.evidence).toContain(`deployed by ${'d'.repeat(64)}… (9936 more characters cut)`);
+    expect(gate.evidence.length).toBeLessThan(250);
+  });
+});
+
+describe('Function: expiredSentence', () => {
+  it('says when the request expired and that Flagger will ask again', () => {
+    // Arrange
+    const gate = aGate({ expiresAt: '2025-03-04T14:05:00.000Z' });
+
+    // Act
+    const sentence = expiredSentence(gate, new Date('2025-03-04T14:30:00.000Z'));
+
+    // Assert
+    expect(sentence).toBe(
+      "This request expired at 14:05 UTC without a decision; Flagger's next check will ask again with a new request.",
+    );
+  });
+
+  it('names the day when the request expired on another day', () => {
+    // Arrange
+    const gate = aGate({ expiresAt: '2025-03-04T23:55:00.000Z' });
+
+    // Act
+    const sentence = expiredSentence(gate, new Date('2025-03-05T08:00:00.000Z'));
+
+    // Assert
+    expect(sentence).toContain('expired at 23:55 UTC on 2025-03-04 without a decision');
+  });
+});
+
+describe('Function: lateDecision', () => {
+  const NOW_ = new Date('2025-03-04T10:30:00.000Z');
+  const rejected = aGate({ status: 'rejected', rejection: { by: 'U0BOB', at: 'x', reason: 'latency' } });
+  const approved = aGate({ status: 'approved', approvals: { U0ALICE: 'x' } });
+
+  it.each([
+    {
+      name: 'an approval by someone who approved',
+      gate: approved,
+      user: 'U0ALICE',
+      action: 'approve' as const,
+      outcome: 'duplicate',
+      why: 'same',
+    },
+    {
+      name: 'an approval by someone else',
+      gate: approved,
+      user: 'U0CAROL',
+      action: 'approve' as const,
+      outcome: 'refused',
+      why: 'approved',
+    },
+    {
+      name: 'a rejection of an approved gate',
+      gate: approved,
+      user: 'U0BOB',
+      action: 'reject' as const,
+      outcome: 'refused',
+      why: 'approved',
+    },
+    {
+      name: 'a rejection by the rejector',
+      gate: rejected,
+      user: 'U0BOB',
+      action: 'reject' as const,
+      outcome: 'duplicate',
+      why: 'same',
+    },
+    {
+      name: 'an approval of a rejected gate',
+      gate: rejected,
+      user: 'U0ALICE',
+      action: 'approve' as const,
+      outcome: 'refused',
+      why: 'rejected',
+    },
+    {
+      name: 'an approval that approved a gate a rejection won',
+      gate: { ...rejected, approvals: { U0ALICE: 'x' } },
+      user: 'U0ALICE',
+      action: 'approve' as const,
+      outcome: 'refused',
+      why: 'rejected',
+    },
+    {
+      name: 'a decision on an expired request',
+      gate: aGate({ expiresAt: '2025-03-04T10:00:00.000Z' }),
+      user: 'U0ALICE',
+      action: 'approve' as const,
+      outcome: 'refused',
+      why: 'expired',
+    },
+    {
+      name: 'a decision on a replaced request',
+      gate: aGate({ attempt: 2 }),
+      user: 'U0ALICE',
+      action: 'reject' as const,
+      outcome: 'refused',
+      why: 'replaced',
+    },
+    {
+      name: 'a decision on a missing request',
+      gate: undefined,
+      user: 'U0ALICE',
+      action: 'reject' as const,
+      outcome: 'refused',
+      why: 'missing',
+    },
+  ])('records $name as $outcome ($why)', ({ gate, user, action, outcome, why }) => {
+    // Act
+    const result = lateDecision(gate, 1, user, action, NOW_);
+
+    // Assert
+    expect(result).toEqual({ outcome, why });
   });
 });
 

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { describeApprovers, mayDecide, needsHuman, nextWeight, type ServicePolicy } from '../../shared/domain/policy';
+import {
+  describeApprovers,
+  listedById,
+  mayDecide,
+  needsHuman,
+  nextWeight,
+  type ServicePolicy,
+} from '../../shared/domain/policy';
 import { aPolicy } from '../fixtures/builders';
 
 const withGates = (gates: Partial<ServicePolicy['gates']>): ServicePolicy => {
@@ -133,7 +140,7 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy();
 
     // Act
-    const permission = mayDecide(policy, 'U0ALICE', [], 'U0DEPLOYER');
+    const permission = mayDecide(policy, 'approve', 'U0ALICE', [], ['U0DEPLOYER']);
 
     // Assert
     expect(permission).toEqual({ allowed: true });
@@ -144,7 +151,7 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy();
 
     // Act
-    const permission = mayDecide(policy, 'U0CAROL', ['S0SRE'], 'U0DEPLOYER');
+    const permission = mayDecide(policy, 'approve', 'U0CAROL', ['S0SRE'], ['U0DEPLOYER']);
 
     // Assert
     expect(permission).toEqual({ allowed: true });
@@ -155,7 +162,7 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy();
 
     // Act
-    const permission = mayDecide(policy, 'U0MALLORY', ['S0OTHER'], undefined);
+    const permission = mayDecide(policy, 'approve', 'U0MALLORY', ['S0OTHER'], []);
 
     // Assert
     expect(permission).toEqual({
@@ -170,7 +177,7 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy({ approvers: { users: [], groups: [] } });
 
     // Act
-    const permission = mayDecide(policy, 'U0ALICE', [], undefined);
+    const permission = mayDecide(policy, 'approve', 'U0ALICE', [], []);
 
     // Assert
     expect(permission).toEqual({
@@ -184,7 +191,7 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy({ allowSelfApproval: false });
 
     // Act
-    const permission = mayDecide(policy, 'U0ALICE', [], 'U0ALICE');
+    const permission = mayDecide(policy, 'approve', 'U0ALICE', [], ['U0ALICE']);
 
     // Assert
     expect(permission).toEqual({
@@ -193,12 +200,60 @@ describe('Function: mayDecide', () => {
     });
   });
 
+  it('refuses anyone any hook of the run named as deployer, not only the first', () => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: false });
+
+    // Act
+    const permission = mayDecide(policy, 'approve', 'U0BOB', [], ['U0ALICE', 'U0BOB']);
+
+    // Assert
+    expect(permission.allowed).toBe(false);
+  });
+
   it('refuses the deployer even when they approve through a group', () => {
     // Arrange
     const policy = aPolicy({ allowSelfApproval: false });
 
     // Act
-    const permission = mayDecide(policy, 'U0CAROL', ['S0SRE'], 'U0CAROL');
+    const permission = mayDecide(policy, 'approve', 'U0CAROL', ['S0SRE'], ['U0CAROL']);
+
+    // Assert
+    expect(permission.allowed).toBe(false);
+  });
+
+  it('refuses the deployer a resume, which moves traffic again like an approval', () => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: false });
+
+    // Act
+    const permission = mayDecide(policy, 'resume', 'U0ALICE', [], ['U0ALICE']);
+
+    // Assert
+    expect(permission).toEqual({
+      allowed: false,
+      reason:
+        "you deployed this release of production/product-service, and resuming moves traffic again, so it needs someone else's approval",
+    });
+  });
+
+  it.each(['reject', 'rollback', 'pause'] as const)('lets a listed deployer %s their own release', (action) => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: false });
+
+    // Act
+    const permission = mayDecide(policy, action, 'U0ALICE', [], ['U0ALICE']);
+
+    // Assert
+    expect(permission).toEqual({ allowed: true });
+  });
+
+  it.each(['reject', 'rollback', 'pause'] as const)('still refuses %s by an unlisted deployer', (action) => {
+    // Arrange
+    const policy = aPolicy({ allowSelfApproval: false });
+
+    // Act
+    const permission = mayDecide(policy, action, 'U0DEPLOYER', [], ['U0DEPLOYER']);
 
     // Assert
     expect(permission.allowed).toBe(false);
@@ -209,7 +264,7 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy({ allowSelfApproval: true });
 
     // Act
-    const permission = mayDecide(policy, 'U0ALICE', [], 'U0ALICE');
+    const permission = mayDecide(policy, 'approve', 'U0ALICE', [], ['U0ALICE']);
 
     // Assert
     expect(permission).toEqual({ allowed: true });
@@ -220,10 +275,41 @@ describe('Function: mayDecide', () => {
     const policy = aPolicy({ allowSelfApproval: true });
 
     // Act
-    const permission = mayDecide(policy, 'U0DEPLOYER', [], 'U0DEPLOYER');
+    const permission = mayDecide(policy, 'approve', 'U0DEPLOYER', [], ['U0DEPLOYER']);
 
     // Assert
     expect(permission.allowed).toBe(false);
+  });
+
+  it('never lets a deployer approve or resume, and never refuses a listed one stopping (property)', () => {
+    const user = fc.constantFrom('U0ALICE', 'U0BOB', 'U0CAROL', 'U0MALLORY');
+    fc.assert(
+      fc.property(
+        fc.constantFrom('approve', 'reject', 'rollback', 'pause', 'resume' as const),
+        user,
+        fc.subarray(['S0SRE', 'S0OTHER']),
+        fc.array(user, { maxLength: 4 }),
+        (action, who, groups, deployers) => {
+          const permission = mayDecide(aPolicy(), action, who, groups, deployers);
+          const listed = ['U0ALICE', 'U0BOB'].includes(who) || groups.includes('S0SRE');
+          const movesTraffic = action === 'approve' || action === 'resume';
+          return permission.allowed === (listed && !(movesTraffic && deployers.includes(who)));
+        },
+      ),
+    );
+  });
+});
+
+describe('Function: listedById', () => {
+  it('is true only for a user listed by ID, never for a group member', () => {
+    // Arrange
+    const policy = aPolicy();
+
+    // Act
+    const results = ['U0ALICE', 'U0CAROL', 'S0SRE'].map((user) => listedById(policy, user));
+
+    // Assert
+    expect(results).toEqual([true, false, false]);
   });
 });
 
@@ -237,5 +323,16 @@ describe('Function: describeApprovers', () => {
 
     // Assert
     expect(text).toBe('approvers: <@U0A>, <!subteam^S0B>, <!subteam^S0C>');
+  });
+
+  it('shows an ID that is not a Slack ID as escaped text, never as a mention', () => {
+    // Arrange
+    const policy = aPolicy({ approvers: { users: ['<!channel>'], groups: ['S0B|<!here>'] } });
+
+    // Act
+    const text = describeApprovers(policy);
+
+    // Assert
+    expect(text).toBe('approvers: &lt;!channel&gt;, S0B|&lt;!here&gt;');
   });
 });
