@@ -13,7 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../domain/audit';
+import { type AuditEntry, boundedEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
@@ -237,7 +237,8 @@ export class DynamoStore implements ReleaseStore {
     );
   }
 
-  async appendAudit(entry: AuditEntry): Promise<void> {
+  async appendAudit(given: AuditEntry): Promise<void> {
+    const entry = boundedEntry(given);
     // The random suffix keeps two entries written in the same millisecond apart.
     const prefix = entry.outcome === 'accepted' ? AUDIT : AUDIT_ATTEMPT;
     const sk = `${prefix}${entry.at}#${randomUUID()}`;

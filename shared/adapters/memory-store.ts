@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../domain/audit';
+import { type AuditEntry, boundedEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
@@ -112,7 +112,7 @@ export class MemoryStore implements ReleaseStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.audit.push(copy(entry));
+    this.audit.push(copy(boundedEntry(entry)));
   }
 
   async listAudit(service: ServiceId, limit: number, slice: AuditSlice = 'all'): Promise<AuditEntry[]> {

@@ -25,6 +25,11 @@ export interface Gate {
   decidedAt?: string;
   /** What approvers were shown when the request opened; copied into every audit entry about it. */
   evidence: string;
+  /**
+   * The attempt whose approval request the worker posted (`markRequestPosted`); absent: none yet. Kept on the gate
+   * itself so the Flagger path, which reads the gate anyway, sees a request that was never posted and asks again.
+   */
+  requestPosted?: number;
 }
 
 export const gateKey = (gate: GateType, targetWeight: number | undefined): string =>

@@ -4,15 +4,6 @@ import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
 
-// The worker marks each attempt of a gate's approval request as posted, on the gate item itself, so the Flagger
-// path (which reads the gate anyway) sees a request that was never posted and asks for it again.
-declare module '../domain/gate' {
-  interface Gate {
-    /** The attempt whose approval request was posted to Slack (`markRequestPosted`); absent: none yet. */
-    requestPosted?: number;
-  }
-}
-
 export interface ServiceRecord {
   service: ServiceId;
   /** Number of the newest run; runs are numbered 1, 2, 3... per service. */

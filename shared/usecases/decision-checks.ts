@@ -1,4 +1,4 @@
-import { type AuditEntry, boundedEntry } from '../domain/audit';
+import type { AuditEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import { expiredSentence, type Gate, gateTitle, isExpired, lateDecision } from '../domain/gate';
 import { type Action, listedById, mayDecide, type ServicePolicy } from '../domain/policy';
@@ -207,7 +207,7 @@ export async function record(
     const evidence = snapshot ? `${gate.evidence}. ${snapshotSummary(snapshot)}` : gate.evidence;
     Object.assign(entry, { gate: gate.key, attempt: gate.attempt, evidence });
   }
-  await deps.store.appendAudit(boundedEntry(entry));
+  await deps.store.appendAudit(entry);
 }
 
 export const staleRun = (asked: number, run: Run): string =>

@@ -182,6 +182,8 @@ async function currentRequest(
   if (created) {
     await audit(deps, request, 'gate-opened', `approval requested to ${gateTitle(request)}`);
     await deps.queue.send(requestJob(request));
+  } else if (isExpired(request, now) && (await settleQuorumReachedInTime(deps, policy, run, request))) {
+    request.status = 'approved';
   } else if (isExpired(request, now)) {
     const next = rearm(request, policy, now);
     if (await deps.store.rearmGate(next, request.attempt)) {
@@ -212,6 +214,19 @@ async function currentRequest(
     return { request: await withdrawSelfApproval(deps, policy, run, request), reopenedFor: withdrawn };
   }
   return { request, reopenedFor: [] };
+}
+
+/**
+ * Approvals land only before the request expires (the store refuses later ones), but the writer that reached the
+ * quorum may have stopped before settling the gate. Such a gate was approved in time: settle it as of the approval
+ * that reached the quorum rather than throw the approvals away with a new attempt.
+ */
+async function settleQuorumReachedInTime(deps: CoreDeps, policy: ServicePolicy, run: Run, request: Gate) {
+  const { counted } = countedApprovals(policy, run, request);
+  const times = counted.map((user) => request.approvals[user] ?? '').sort();
+  const reachedAt = times[request.quorum - 1];
+  if (!reachedAt || reachedAt >= request.expiresAt) return false;
+  return deps.store.decideGate(request, { status: 'approved' }, reachedAt);
 }
 
 const requestJob = (gate: Gate) =>

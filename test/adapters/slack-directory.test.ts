@@ -48,13 +48,14 @@ describe('SlackDirectory: user-group membership that never throws and never keep
     expect(slack.called('usergroups.users.list')).toHaveLength(1);
   });
 
-  it('asks the groups in parallel: two slow groups take one bound, not two', async () => {
-    slack.faults.set('usergroups.users.list', { delayMs: 600 });
+  it('asks the groups in parallel: two groups that never answer take one bound, not two', async () => {
+    slack.faults.set('usergroups.users.list', { delayMs: 5000 });
 
     const { value, ms } = await timed(() => directory().groupsOf('U0DBA00001', ['S0SRE', 'S0DBA']));
 
-    expect(value).toEqual({ groups: ['S0DBA'] });
-    expect(ms).toBeLessThan(1100);
+    expect(value.groups).toEqual([]);
+    // One after the other would take two bounds (2 s); the margin is for a loaded machine.
+    expect(ms).toBeLessThan(2 * BOUND_MS - 200);
   });
 
   it('answers within the bound when Slack is slow, with no membership and a caveat when none is known', async () => {
@@ -62,7 +63,7 @@ describe('SlackDirectory: user-group membership that never throws and never keep
 
     const { value, ms } = await timed(() => directory().groupsOf('U0ONCALL01', ['S0SRE']));
 
-    expect(ms).toBeLessThan(BOUND_MS + 400);
+    expect(ms).toBeLessThan(BOUND_MS + 1500); // Slack takes 5 s here
     expect(value.groups).toEqual([]);
     expect(value.caveat).toBe('group S0SRE could not be checked: Slack did not answer in time.');
   });
@@ -75,7 +76,7 @@ describe('SlackDirectory: user-group membership that never throws and never keep
 
     const { value, ms } = await timed(() => dir.groupsOf('U0ONCALL01', ['S0SRE']));
 
-    expect(ms).toBeLessThan(BOUND_MS + 400);
+    expect(ms).toBeLessThan(BOUND_MS + 1500); // Slack takes 5 s here
     expect(value).toEqual({
       groups: ['S0SRE'],
       caveat: 'group S0SRE membership as of 12:03 UTC: Slack did not answer in time.',

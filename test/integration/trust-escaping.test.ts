@@ -42,17 +42,16 @@ describe('Local server: nobody speaks in the bot’s voice, and history shows wh
     // Act
     const rejected = await h.submitView(REJECT_VIEW, meta, INJECTED, 'U0APPROVER2');
 
-    // Assess: the status message and the approval request (the messages with blocks) carry no foreign markup
+    // Assess: no message the bot posted or edited (status, request, thread replies, answers) carries foreign markup
     expect(rejected.status).toBe(200);
-    const rendered = [...h.slack.called('chat.postMessage'), ...h.slack.called('chat.update')].filter(
-      (c) => c.args.blocks,
-    );
+    const rendered = ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].flatMap((m) => h.slack.called(m));
     const texts = rendered.flatMap((c) => [String(c.args.text), ...parsedTexts(c.args.blocks)]);
     const all = texts.join('\n');
     expect(all).toContain('webhook said &lt;!channel&gt; &lt;@U0EVIL00001&gt;');
     expect(all).toContain(':no_entry: Rejected by <@U0APPROVER2>: &lt;!channel&gt;');
     expect(all).toContain('&lt;http://evil.example|Approve here&gt;');
     expect(all).toContain('deployed by &lt;!here&gt;');
+    expect(all).toContain('Reason: &lt;!channel&gt;'); // the thread reply announcing the rejection
     for (const token of ['<!channel>', '<!here>', '<@U0EVIL00001>', '<!subteam^S0EVIL>', '<http'])
       expect(all).not.toContain(token);
   });

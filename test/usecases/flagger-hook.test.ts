@@ -295,6 +295,54 @@ describe('Use case: handleHook (self-healing)', () => {
   });
 });
 
+describe('Use case: handleHook (a quorum reached just before expiry)', () => {
+  it('settles a gate whose approvals reached the quorum in time but were never settled, instead of asking again', async () => {
+    // Arrange: the approval landed a second before expiry; its writer stopped before settling the gate
+    const b = bot();
+    await b.call('confirm-promotion');
+    const gate = await b.store.getGate(SERVICE, 1, 'confirm-promotion');
+    const lastSecond = new Date(Date.parse(gate?.expiresAt ?? '') - 1_000).toISOString();
+    await b.store.addApproval(
+      { service: SERVICE, run: 1, key: 'confirm-promotion', attempt: 1 },
+      'U0ALICE',
+      lastSecond,
+    );
+    b.tick(Date.parse(gate?.expiresAt ?? '') - T0 + 60_000);
+
+    // Act
+    const answer = await b.call('confirm-promotion');
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(await b.store.getGate(SERVICE, 1, 'confirm-promotion')).toMatchObject({
+      status: 'approved',
+      attempt: 1,
+      decidedAt: lastSecond,
+    });
+  });
+
+  it('asks again when the request expired without the quorum', async () => {
+    const b = bot({ quorum: 2 });
+    await b.call('confirm-promotion');
+    const gate = await b.store.getGate(SERVICE, 1, 'confirm-promotion');
+    await b.store.addApproval(
+      { service: SERVICE, run: 1, key: 'confirm-promotion', attempt: 1 },
+      'U0ALICE',
+      gate?.openedAt ?? '',
+    );
+    b.tick(Date.parse(gate?.expiresAt ?? '') - T0 + 60_000);
+
+    const answer = await b.call('confirm-promotion');
+
+    expect(answer.status).toBe(403);
+    expect(await b.store.getGate(SERVICE, 1, 'confirm-promotion')).toMatchObject({
+      status: 'pending',
+      attempt: 2,
+      approvals: {},
+    });
+  });
+});
+
 /** A manual confirm-rollout rejected while the canary is Waiting (no traffic moved): the run's rollback after a call. */
 async function rejectedWhileWaiting() {
   const b = bot({ gates: { ...aPolicy().gates, 'confirm-rollout': { mode: 'manual' } } });
