@@ -32,7 +32,12 @@ const FUNCTIONS = {
   },
   slack: {
     targets: 'under 300 ms above bare Node',
-    event: { rawPath: '/slack/events', requestContext: { http: { method: 'POST' } }, headers: {}, body: 'command=%2Fcanary' },
+    event: {
+      rawPath: '/slack/events',
+      requestContext: { http: { method: 'POST' } },
+      headers: {},
+      body: 'command=%2Fcanary',
+    },
   },
   worker: { targets: 'reported', event: { Records: [] } },
 };
@@ -49,7 +54,10 @@ async function main(): Promise<void> {
   const aws = new FakeAws();
   const endpoint = await aws.start();
   aws.secrets.set(FLAGGER_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: 'benchmark-token-0123456789' }));
-  aws.secrets.set(SLACK_SECRET, JSON.stringify({ SLACK_SIGNING_SECRET: 'benchmark-secret', SLACK_BOT_TOKEN: 'xoxb-bench' }));
+  aws.secrets.set(
+    SLACK_SECRET,
+    JSON.stringify({ SLACK_SIGNING_SECRET: 'benchmark-secret', SLACK_BOT_TOKEN: 'xoxb-bench' }),
+  );
   aws.configs.set(LOCATOR, readFileSync(join(ROOT, 'config', 'release-bot.yaml'), 'utf8'));
   const env = {
     PATH: process.env.PATH ?? '',

@@ -55,7 +55,9 @@ export class FakeAws {
 
   private startSession(body: string, res: import('node:http').ServerResponse): void {
     const input = JSON.parse(body) as Record<string, string>;
-    const key = [input.ApplicationIdentifier, input.EnvironmentIdentifier, input.ConfigurationProfileIdentifier].join('/');
+    const key = [input.ApplicationIdentifier, input.EnvironmentIdentifier, input.ConfigurationProfileIdentifier].join(
+      '/',
+    );
     this.calls.push(`StartConfigurationSession ${key}`);
     const token = randomUUID();
     this.sessions.set(token, key);
