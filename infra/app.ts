@@ -1,10 +1,15 @@
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReleaseBotStack } from './release-bot-stack';
+import { readStackSettings } from './settings';
 
 const app = new App();
-new ReleaseBotStack(app, app.node.tryGetContext('stackName') ?? 'ReleaseBot', {
-  configFile: resolve(app.node.tryGetContext('configFile') ?? 'config/release-bot.yaml'),
-  secretName: app.node.tryGetContext('secretName') ?? 'release-bot',
+const settings = readStackSettings((key) => app.node.tryGetContext(key));
+new ReleaseBotStack(app, settings.stackName, {
+  settings: { ...settings, configFile: resolve(settings.configFile) },
+  // Environment-agnostic unless a profile gives these: `cdk synth` needs no credentials and makes no lookups.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+// cdk-nag's AWS Solutions pack: an unacknowledged finding fails synth. Every acknowledgement in infra/ has a reason.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

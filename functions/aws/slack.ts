@@ -1,12 +1,15 @@
 import { WebClient } from '@slack/web-api';
 import { SlackChat, SlackDirectory } from '../../shared/adapters/slack-chat';
-import { readSettings, slackSettingsSchema } from '../../shared/config/settings';
+import { slackSettingsSchema } from '../../shared/config/settings';
+import { latest } from './memo';
+import { secretSettings } from './parameters';
 
-/** Slack clients for the functions that talk to Slack (not the Flagger one). */
-export const slackSettings = readSettings(slackSettingsSchema);
-const client = new WebClient(
-  slackSettings.SLACK_BOT_TOKEN,
-  slackSettings.SLACK_API_URL ? { slackApiUrl: slackSettings.SLACK_API_URL } : {},
-);
-export const chat = new SlackChat(client);
-export const directory = new SlackDirectory(client);
+/** The Slack secret (signing secret and bot token), for the functions that talk to Slack (not the Flagger one). */
+export const slackSecret = () => secretSettings(slackSettingsSchema, 'SLACK_SECRET_ARN');
+
+/** Slack clients for one bot token: rebuilt when the token rotates. */
+export const slackClients = latest((token: string) => {
+  const apiUrl = process.env.SLACK_API_URL;
+  const client = new WebClient(token, apiUrl ? { slackApiUrl: apiUrl } : {});
+  return { chat: new SlackChat(client), directory: new SlackDirectory(client) };
+});

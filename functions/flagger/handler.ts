@@ -1,7 +1,31 @@
-import { flaggerSettingsSchema, readSettings } from '../../shared/config/settings';
-import { core } from '../aws/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { flaggerSettingsSchema } from '../../shared/config/settings';
+import { type HttpResult, text } from '../../shared/http/responses';
+import { coreDeps } from '../aws/core';
+import { countFailure, FLAGGER_FAILURES } from '../aws/observe';
+import { secretSettings } from '../aws/parameters';
 import { flaggerHandler } from './handle';
 
-const { FLAGGER_WEBHOOK_TOKEN } = readSettings(flaggerSettingsSchema);
+const tokens = () => secretSettings(flaggerSettingsSchema, 'FLAGGER_SECRET_ARN');
 
-export const handler = flaggerHandler(async () => core, FLAGGER_WEBHOOK_TOKEN);
+export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  let loaded: [Awaited<ReturnType<typeof coreDeps>>, Awaited<ReturnType<typeof tokens>>];
+  try {
+    loaded = await Promise.all([coreDeps({ metrics: true }), tokens()]);
+  } catch (error) {
+    // A refusal with the reason, as for any failure on this path: the gate stays closed, and the alarm says why.
+    await countFailure(FLAGGER_FAILURES, { stage: 'load', error: String(error) });
+    return text(
+      403,
+      `release-bot cannot load its configuration or token (${(error as Error).message}); the gate stays closed`,
+    );
+  }
+  const [deps, secret] = loaded;
+  const answer = await flaggerHandler(async () => deps, secret.FLAGGER_WEBHOOK_TOKEN)(event);
+  // Both tokens are valid during a rotation. The edge answers 401 only for a missing or wrong token, before it reads
+  // or writes anything, so asking again with the previous token is safe.
+  if (answer.statusCode === 401 && secret.FLAGGER_WEBHOOK_TOKEN_PREVIOUS) {
+    return flaggerHandler(async () => deps, secret.FLAGGER_WEBHOOK_TOKEN_PREVIOUS)(event);
+  }
+  return answer;
+}

@@ -1,6 +1,9 @@
-import { clusters } from '../aws/clusters';
-import { core } from '../aws/core';
-import { chat } from '../aws/slack';
+import { clustersFor } from '../aws/clusters';
+import { coreDeps } from '../aws/core';
+import { slackClients, slackSecret } from '../aws/slack';
 import { workerHandler } from './handle';
 
-export const handler = workerHandler(async () => ({ ...core, chat, clusters }));
+export const handler = workerHandler(async () => {
+  const [core, secret] = await Promise.all([coreDeps({ metrics: true }), slackSecret()]);
+  return { ...core, chat: slackClients(secret.SLACK_BOT_TOKEN).chat, clusters: clustersFor(core.config) };
+});

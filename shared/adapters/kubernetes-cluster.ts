@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TrafficSplit } from '../domain/snapshot';
 import type { Cluster } from '../ports/cluster';
 import type { EksAccessOptions } from './eks-token';

@@ -1,5 +1,4 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Reading } from '../domain/snapshot';
 import type { MetricsSource } from '../ports/metrics';
 
@@ -8,7 +7,15 @@ export interface PrometheusMetricsOptions {
   baseUrl: string;
   /** Client-side deadline for one request, also sent to Prometheus as its query `timeout`. */
   timeoutMs?: number;
-  http?: AxiosInstance;
+  /** Node's fetch by default; a signing one for Amazon Managed Prometheus (shared/adapters/amp.ts). */
+  fetch?: typeof fetch;
+}
+
+/** What is read of an answer: the status, its text, and the body as text. */
+interface Answer {
+  status: number;
+  statusText: string;
+  data: string;
 }
 
 /** A sample value as Prometheus sends it: a string, `NaN`, `+Inf` and `-Inf` included. */
@@ -58,12 +65,13 @@ export class PrometheusMetrics implements MetricsSource {
   readonly description: string;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
-  private readonly http: AxiosInstance;
+  private readonly fetch: typeof fetch;
 
-  constructor({ baseUrl, timeoutMs = 2000, http }: PrometheusMetricsOptions) {
+  constructor({ baseUrl, timeoutMs = 2000, fetch: fetcher }: PrometheusMetricsOptions) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
-    this.http = http ?? axios.create();
+    // Node's own fetch, not axios: 250 KB less in the Flagger function's bundle, which loads this on every cold start.
+    this.fetch = fetcher ?? fetch;
     this.description = `prometheus ${baseUrl}`;
   }
 
@@ -108,25 +116,25 @@ export class PrometheusMetrics implements MetricsSource {
 
   private async call(path: string, params: Record<string, string>): Promise<Outcome> {
     const body = new URLSearchParams({ ...params, timeout: `${Math.max(1, Math.round(this.timeoutMs))}ms` }).toString();
-    let response: AxiosResponse<unknown>;
+    let response: Answer;
     try {
-      response = await this.http.post(`${this.baseUrl}${path}`, body, {
+      // The signal bounds the whole exchange, body included (a silent server, a slow trickle).
+      const signal = AbortSignal.timeout(this.timeoutMs);
+      const answer = await this.fetch(`${this.baseUrl}${path}`, {
+        method: 'POST',
+        body,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        // The socket timeout catches a silent server; the signal bounds the whole exchange (a slow trickle too).
-        timeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
-        responseType: 'text',
-        transformResponse: (raw: unknown) => raw,
-        validateStatus: () => true,
-        maxRedirects: 0,
+        redirect: 'manual',
+        signal,
       });
+      response = { status: answer.status, statusText: answer.statusText, data: await answer.text() };
     } catch (error) {
       return { ok: false, reason: this.transportReason(error) };
     }
     return this.outcomeOf(response);
   }
 
-  private outcomeOf(response: AxiosResponse<unknown>): Outcome {
+  private outcomeOf(response: Answer): Outcome {
     const { status } = response;
     const json = parseJson(response.data);
     const parsed = envelope.safeParse(json);
@@ -158,12 +166,16 @@ export class PrometheusMetrics implements MetricsSource {
   }
 
   private transportReason(error: unknown): string {
-    const code = axios.isAxiosError(error) ? error.code : (error as { code?: unknown } | undefined)?.code;
+    // fetch throws `TypeError: fetch failed` with the socket's error (and its code) as the cause.
+    // An abort is a DOMException, which is not `instanceof Error` in every realm (Jest's): compare names.
+    const cause = (error as { cause?: unknown } | undefined)?.cause ?? error;
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const name = (error as { name?: unknown } | undefined)?.name;
     if (
-      code === 'ECONNABORTED' ||
       code === 'ETIMEDOUT' ||
-      code === 'ERR_CANCELED' ||
-      (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+      code === 'UND_ERR_CONNECT_TIMEOUT' ||
+      name === 'TimeoutError' ||
+      name === 'AbortError'
     ) {
       return this.timedOut();
     }
@@ -179,9 +191,10 @@ export class PrometheusMetrics implements MetricsSource {
         return `${unreachable}: the host name does not resolve (${code})`;
       case 'ECONNRESET':
       case 'EPIPE':
+      case 'UND_ERR_SOCKET':
         return `${unreachable}: the connection was reset (${code})`;
       default:
-        return `${unreachable}: ${messageOf(error)}${typeof code === 'string' && code ? ` (${code})` : ''}`;
+        return `${unreachable}: ${messageOf(cause)}${typeof code === 'string' && code ? ` (${code})` : ''}`;
     }
   }
 
@@ -233,7 +246,7 @@ function parseJson(raw: unknown): unknown {
   }
 }
 
-function statusText(response: AxiosResponse<unknown>): string {
+function statusText(response: Answer): string {
   return response.statusText ? ` ${response.statusText}` : '';
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../domain/errors';
 
 const secret = (name: string) =>
@@ -6,11 +6,21 @@ const secret = (name: string) =>
 
 /** Environment of the Lambda functions, one schema per concern; read once per container, failing fast by name. */
 export const awsSettingsSchema = z.object({
+  /** A file: tests and benchmarks. The stack sets RELEASE_BOT_APPCONFIG instead. */
   RELEASE_BOT_CONFIG: z.string().default('config/release-bot.yaml'),
+  /** `<application>/<environment>/<profile>` in AWS AppConfig (ids or names), read at run time and cached. */
+  RELEASE_BOT_APPCONFIG: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, 'RELEASE_BOT_APPCONFIG is <application>/<environment>/<profile>')
+    .optional(),
   TABLE_NAME: z.string({ error: 'TABLE_NAME is not set' }).min(1),
   QUEUE_URL: z.string({ error: 'QUEUE_URL is not set' }).url(),
 });
-export const flaggerSettingsSchema = z.object({ FLAGGER_WEBHOOK_TOKEN: secret('FLAGGER_WEBHOOK_TOKEN') });
+export const flaggerSettingsSchema = z.object({
+  FLAGGER_WEBHOOK_TOKEN: secret('FLAGGER_WEBHOOK_TOKEN'),
+  /** Still accepted while the Canaries move to the new token: a rotation needs no flag day. */
+  FLAGGER_WEBHOOK_TOKEN_PREVIOUS: secret('FLAGGER_WEBHOOK_TOKEN_PREVIOUS').optional(),
+});
 export const slackSettingsSchema = z.object({
   SLACK_SIGNING_SECRET: secret('SLACK_SIGNING_SECRET'),
   SLACK_BOT_TOKEN: z
@@ -31,12 +41,19 @@ export const localSettingsSchema = z.object({
   SLACK_API_URL: z.string().url().optional(),
 });
 
-export function readSettings<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+/** Validates settings from the environment, or from a secret's JSON (`source` names it in the error). */
+export function readSettings<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, unknown> = process.env,
+  source = 'environment',
+): z.infer<T> {
   const parsed = schema.safeParse(env);
   if (!parsed.success)
     throw new ConfigError(
-      'environment',
+      source,
       parsed.error.issues.map((i) => i.message),
     );
   return parsed.data;
 }
+
+export type SlackSettings = z.infer<typeof slackSettingsSchema>;

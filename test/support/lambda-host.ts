@@ -5,7 +5,6 @@ import { createInterface } from 'node:readline';
 import { bundleFunction } from '../../infra/bundle';
 
 const ROOT = join(__dirname, '..', '..');
-const OUT = join(ROOT, '.build', 'lambda-test');
 export const FUNCTIONS = ['flagger', 'slack', 'worker'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -18,14 +17,20 @@ export class LambdaHost {
   private readonly pending = new Map<number, (reply: { result?: unknown; error?: string }) => void>();
   private nextId = 0;
   stderr = '';
+  /** What the functions print besides their answers (EMF metrics, for one). */
+  stdout = '';
 
-  static async bundle(): Promise<void> {
-    mkdirSync(OUT, { recursive: true });
+  /** `dir`: a folder under .build of its own, so suites running at once do not write over each other's bundles. */
+  constructor(private readonly dir = 'lambda-test') {}
+
+  static async bundle(dir = 'lambda-test'): Promise<void> {
+    const out = join(ROOT, '.build', dir);
+    mkdirSync(out, { recursive: true });
     await Promise.all(
-      FUNCTIONS.map((fn) => bundleFunction(join(ROOT, 'functions', fn, 'handler.ts'), join(OUT, `${fn}.mjs`))),
+      FUNCTIONS.map((fn) => bundleFunction(join(ROOT, 'functions', fn, 'handler.ts'), join(out, `${fn}.mjs`))),
     );
     writeFileSync(
-      join(OUT, 'host.mjs'),
+      join(out, 'host.mjs'),
       `import { createInterface } from 'node:readline';
 const handlers = {};
 for (const fn of ${JSON.stringify(FUNCTIONS)}) handlers[fn] = (await import('./' + fn + '.mjs')).handler;
@@ -42,12 +47,16 @@ for await (const line of createInterface({ input: process.stdin })) {
   }
 
   start(env: Record<string, string>): void {
-    this.child = spawn('node', [join(OUT, 'host.mjs')], { cwd: OUT, env: { PATH: process.env.PATH ?? '', ...env } });
+    const out = join(ROOT, '.build', this.dir);
+    this.child = spawn('node', [join(out, 'host.mjs')], { cwd: out, env: { PATH: process.env.PATH ?? '', ...env } });
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
-      if (!line.startsWith('@@')) return;
+      if (!line.startsWith('@@')) {
+        this.stdout += `${line}\n`;
+        return;
+      }
       const reply = JSON.parse(line.slice(2)) as { id: number; result?: unknown; error?: string };
       this.pending.get(reply.id)?.(reply);
       this.pending.delete(reply.id);
