@@ -38,7 +38,7 @@ export interface ServerOptions {
 
 /** The local HTTP front: the same handlers as the Lambda functions, behind one Node server. */
 export async function startServer(options: ServerOptions): Promise<{ server: Server; url: string }> {
-  const onFlagger = flaggerHandler(async () => options.deps, options.flaggerToken);
+  const onFlagger = flaggerHandler(async () => options.deps, [options.flaggerToken]);
   const onSlack = slackHandler(options.deps, options.slack);
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     if (event.rawPath === '/healthz') return text(200, 'ok');

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { flaggerSettingsSchema } from '../../shared/config/settings';
+import type { HookCall } from '../../shared/domain/flagger';
 import { type HttpResult, text } from '../../shared/http/responses';
 import { coreDeps } from '../aws/core';
 import { countFailure, FLAGGER_FAILURES } from '../aws/observe';
@@ -21,11 +22,10 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
     );
   }
   const [deps, secret] = loaded;
-  const answer = await flaggerHandler(async () => deps, secret.FLAGGER_WEBHOOK_TOKEN)(event);
-  // Both tokens are valid during a rotation. The edge answers 401 only for a missing or wrong token, before it reads
-  // or writes anything, so asking again with the previous token is safe.
-  if (answer.statusCode === 401 && secret.FLAGGER_WEBHOOK_TOKEN_PREVIOUS) {
-    return flaggerHandler(async () => deps, secret.FLAGGER_WEBHOOK_TOKEN_PREVIOUS)(event);
-  }
-  return answer;
+  // Both tokens are valid during a rotation.
+  const valid = [secret.FLAGGER_WEBHOOK_TOKEN, secret.FLAGGER_WEBHOOK_TOKEN_PREVIOUS].filter((t): t is string => !!t);
+  return flaggerHandler(async () => deps, valid, countHookFailure)(event);
 }
+
+const countHookFailure = (error: unknown, call: HookCall | undefined) =>
+  countFailure(FLAGGER_FAILURES, { stage: 'hook', hook: call?.hook, service: call?.service, error: String(error) });

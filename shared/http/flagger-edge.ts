@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type HookCall, type HookType, isHookType, PHASES, serviceId } from '../domain/flagger';
 import { type HttpResult, rawBody, text } from './responses';
 
@@ -25,7 +25,12 @@ const payloadSchema = z.object({
  * URL because Flagger's payload has none; the token comes from `metadata.token` (Flagger cannot send headers)
  * or `?token=` (the global event webhook has no metadata).
  */
-export function readHookCall(event: APIGatewayProxyEventV2, expectedToken: string, now: Date): HookCall | HttpResult {
+/** `expectedTokens`: every token valid now (two during a rotation). */
+export function readHookCall(
+  event: APIGatewayProxyEventV2,
+  expectedTokens: readonly string[],
+  now: Date,
+): HookCall | HttpResult {
   const hook = hookOf(event.rawPath ?? '');
   if (typeof hook !== 'string') return hook;
   if (!isHookType(hook))
@@ -41,7 +46,7 @@ export function readHookCall(event: APIGatewayProxyEventV2, expectedToken: strin
     return text(400, 'The body is not JSON. Flagger sends {"name", "namespace", "phase", "checksum", "metadata"}.');
   }
   const token = tokenOf(json) ?? event.queryStringParameters?.token;
-  if (!token || !sameSecret(token, expectedToken)) {
+  if (!token || !expectedTokens.some((expected) => sameSecret(token, expected))) {
     return text(
       401,
       'Missing or wrong token: set metadata.token on the Canary webhook to the FLAGGER_WEBHOOK_TOKEN value.',

@@ -378,7 +378,7 @@ describe('Local server: a slow Slack directory does not lock out approvers liste
 describe('Flagger handler (Lambda and local alike): never a 5xx, even before the hook is read', () => {
   it('answers 403 with a sentence when its dependencies cannot be built (a cold start that fails)', async () => {
     const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
-    const handler = flaggerHandler(() => Promise.reject(new Error('DynamoDB client could not start')), 'token');
+    const handler = flaggerHandler(() => Promise.reject(new Error('DynamoDB client could not start')), ['token']);
 
     const res = await handler({
       rawPath: '/flagger/confirm-promotion',
