@@ -24,6 +24,8 @@ const TABLE = 'release-bot';
 
 export interface LocalBot {
   url: string;
+  /** The embedded DynamoDB's endpoint (tools and tests read the store through it). */
+  dynamoEndpoint: string;
   config: BotConfig;
   flaggerToken: string;
   signingSecret: string;
@@ -105,6 +107,7 @@ export async function startLocal(
 
   return {
     url,
+    dynamoEndpoint: dynalite.endpoint,
     config,
     flaggerToken,
     signingSecret,
