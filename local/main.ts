@@ -1,5 +1,6 @@
 import { ConfigError } from '../shared/domain/errors';
 import { startLocal } from './runtime';
+import { LocalStartError } from './start-errors';
 
 /** `npm start`: the whole bot on this machine. */
 async function main(): Promise<void> {
@@ -27,7 +28,7 @@ ${['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback
 Try it (as Flagger, then as an approver in Slack, then as Flagger again):
   curl -i -d '{"name":"${name}","namespace":"${namespace}","phase":"Progressing","checksum":"abc123","metadata":{"token":"${bot.flaggerToken}"}}' ${bot.url}/flagger/confirm-promotion
   npm run slack -- "/canary approve ${service}" --user ${firstApprover(bot)}
-`);
+${bot.notes.map((note) => `\n${note}`).join('')}`);
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing queued Slack work and stopping`);
     await bot.close();
@@ -42,7 +43,9 @@ function firstApprover(bot: Awaited<ReturnType<typeof startLocal>>): string {
   return policy?.approvers.users[0] ?? 'U0APPROVER1';
 }
 
+/** A bad config, data folder or secrets file is told as the sentence it carries; anything else with its stack. */
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  const known = error instanceof ConfigError || error instanceof LocalStartError;
+  console.error(known ? error.message : error);
   process.exit(1);
 });

@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { ConsoleChat, noGroups } from '../shared/adapters/console-chat';
-import { documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
+import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
+import { DynamoOutbox } from '../shared/adapters/dynamo-outbox';
 import { createTable, DynamoStore } from '../shared/adapters/dynamo-store';
 import { clustersOf } from '../shared/adapters/kubernetes-cluster';
-import { MemoryQueue } from '../shared/adapters/memory-queue';
+import { OutboxQueue, type OutboxQueueOptions } from '../shared/adapters/outbox-queue';
 import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { SlackChat, SlackDirectory } from '../shared/adapters/slack-chat';
 import { type BotConfig, loadConfig } from '../shared/config/load';
@@ -16,39 +16,48 @@ import { localSettingsSchema, readSettings } from '../shared/config/settings';
 import { registerListeners } from '../shared/slack/app';
 import type { Deps } from '../shared/usecases/deps';
 import { runJob } from '../shared/usecases/worker';
+import { checkDataFolder, openTable } from './data-folder';
+import { localSecrets } from './secrets';
 import { startServer } from './server';
 
 const TABLE = 'release-bot';
 
 export interface LocalBot {
   url: string;
+  /** The embedded DynamoDB's endpoint (tools and tests read the store through it). */
+  dynamoEndpoint: string;
   config: BotConfig;
   flaggerToken: string;
   signingSecret: string;
-  queue: MemoryQueue;
+  queue: OutboxQueue;
   deps: Deps;
+  /** What this start did that a person should know (new secrets, jobs resumed from a previous process). */
+  notes: string[];
   /** Finishes queued Slack work, then stops the server and the embedded store. */
   close(): Promise<void>;
 }
 
 /**
  * The local composition root: the Lambda handlers behind one HTTP server, an embedded DynamoDB (dynalite)
- * persisted in the data folder, and an in-process queue in place of SQS.
+ * persisted in the data folder, and a durable queue (an outbox in that store) in place of SQS.
+ * A damaged or busy data folder, or unusable secrets, stop it with a LocalStartError before it listens.
  */
 export async function startLocal(
   env: NodeJS.ProcessEnv = process.env,
   /** Tests that replay recorded metrics run the bot's clock a little behind. */
   now: () => Date = () => new Date(),
+  options: { queue?: OutboxQueueOptions } = {},
 ): Promise<LocalBot> {
   const settings = readSettings(localSettingsSchema, env);
   const config = loadConfig(settings.RELEASE_BOT_CONFIG);
   mkdirSync(settings.RELEASE_BOT_DATA_DIR, { recursive: true });
-  const secrets = localSecrets(settings.RELEASE_BOT_DATA_DIR);
-  const flaggerToken = settings.FLAGGER_WEBHOOK_TOKEN ?? secrets.flaggerToken;
-  const signingSecret = settings.SLACK_SIGNING_SECRET ?? secrets.signingSecret;
+  const { flaggerToken, signingSecret, created } = localSecrets(settings.RELEASE_BOT_DATA_DIR, {
+    flaggerToken: settings.FLAGGER_WEBHOOK_TOKEN,
+    signingSecret: settings.SLACK_SIGNING_SECRET,
+  });
+  const notes = created ? [created] : [];
 
-  const dynalite = await startDynalite({ dataDir: join(settings.RELEASE_BOT_DATA_DIR, 'dynamodb') });
-  await createTable(dynamoClient(dynalite.endpoint), TABLE);
+  const dynalite = await openStore(join(settings.RELEASE_BOT_DATA_DIR, 'dynamodb'));
   const store = new DynamoStore({ client: documentClient(dynalite.endpoint), tableName: TABLE });
 
   const slack = settings.SLACK_BOT_TOKEN
@@ -59,9 +68,17 @@ export async function startLocal(
     ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
     : undefined;
   const clusters = clustersOf(config);
-  const queue = new MemoryQueue((job) =>
-    runJob({ config, store, chat, now, clusters, ...(metrics ? { metrics } : {}) }, job),
+  const queue = new OutboxQueue(
+    new DynamoOutbox({ client: documentClient(dynalite.endpoint), tableName: TABLE }),
+    (job) => runJob({ config, store, chat, now, clusters, ...(metrics ? { metrics } : {}) }, job),
+    options.queue,
   );
+  // Before listening, so what a crashed or stopped process left runs first, in order.
+  const left = await queue.resume();
+  if (left.pending + left.dead > 0)
+    notes.push(
+      `Resumed ${left.pending} queued Slack jobs left by the previous run (${left.dead} dead letters retried).`,
+    );
   const deps: Deps = {
     config,
     store,
@@ -90,11 +107,13 @@ export async function startLocal(
 
   return {
     url,
+    dynamoEndpoint: dynalite.endpoint,
     config,
     flaggerToken,
     signingSecret,
     queue,
     deps,
+    notes,
     close: async () => {
       await closeServer(server);
       await socket?.stop();
@@ -112,18 +131,19 @@ async function startSocketMode(deps: Deps, appToken: string, botToken: string): 
   return app;
 }
 
-/** Without FLAGGER_WEBHOOK_TOKEN / SLACK_SIGNING_SECRET, random ones are made once and kept in the data folder. */
-function localSecrets(dataDir: string): { flaggerToken: string; signingSecret: string } {
-  const file = join(dataDir, 'local-secrets.json');
+/** dynalite on the data folder, once the folder checked out: never a fresh table over existing data. */
+async function openStore(folder: string): Promise<Dynalite> {
+  const state = await checkDataFolder(folder);
+  const dynalite = await startDynalite({ dataDir: folder });
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    const secrets = {
-      flaggerToken: randomBytes(18).toString('base64url'),
-      signingSecret: randomBytes(16).toString('hex'),
-    };
-    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
+    const dynamo = dynamoClient(dynalite.endpoint);
+    await openTable(folder, state, { dynamo, documents: documentClient(dynalite.endpoint) }, TABLE, () =>
+      createTable(dynamo, TABLE),
+    );
+    return dynalite;
+  } catch (error) {
+    await dynalite.close();
+    throw error;
   }
 }
 
