@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
 import { ConsoleChat, noGroups } from '../shared/adapters/console-chat';
 import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
 import { DynamoOutbox } from '../shared/adapters/dynamo-outbox';
@@ -10,7 +9,7 @@ import { createTable, DynamoStore } from '../shared/adapters/dynamo-store';
 import { clustersOf } from '../shared/adapters/kubernetes-cluster';
 import { OutboxQueue, type OutboxQueueOptions } from '../shared/adapters/outbox-queue';
 import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
-import { SlackChat, SlackDirectory } from '../shared/adapters/slack-chat';
+import { SlackChat, SlackDirectory, slackClient } from '../shared/adapters/slack-chat';
 import { type BotConfig, loadConfig } from '../shared/config/load';
 import { localSettingsSchema, readSettings } from '../shared/config/settings';
 import { registerListeners } from '../shared/slack/app';
@@ -60,9 +59,7 @@ export async function startLocal(
   const dynalite = await openStore(join(settings.RELEASE_BOT_DATA_DIR, 'dynamodb'));
   const store = new DynamoStore({ client: documentClient(dynalite.endpoint), tableName: TABLE });
 
-  const slack = settings.SLACK_BOT_TOKEN
-    ? new WebClient(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL ? { slackApiUrl: settings.SLACK_API_URL } : {})
-    : undefined;
+  const slack = settings.SLACK_BOT_TOKEN ? slackClient(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL) : undefined;
   const chat = slack ? new SlackChat(slack) : new ConsoleChat();
   const metrics = config.prometheus
     ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })

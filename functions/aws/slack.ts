@@ -1,5 +1,4 @@
-import { WebClient } from '@slack/web-api';
-import { SlackChat, SlackDirectory } from '../../shared/adapters/slack-chat';
+import { SlackChat, SlackDirectory, slackClient } from '../../shared/adapters/slack-chat';
 import { slackSettingsSchema } from '../../shared/config/settings';
 import { latest } from './memo';
 import { secretSettings } from './parameters';
@@ -9,7 +8,6 @@ export const slackSecret = () => secretSettings(slackSettingsSchema, 'SLACK_SECR
 
 /** Slack clients for one bot token: rebuilt when the token rotates. */
 export const slackClients = latest((token: string) => {
-  const apiUrl = process.env.SLACK_API_URL;
-  const client = new WebClient(token, apiUrl ? { slackApiUrl: apiUrl } : {});
+  const client = slackClient(token, process.env.SLACK_API_URL);
   return { chat: new SlackChat(client), directory: new SlackDirectory(client) };
 });

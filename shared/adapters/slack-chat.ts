@@ -1,6 +1,20 @@
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import type { Chat, ChatFile, ChatMessage, Directory, Membership } from '../ports/chat';
 
+/**
+ * The Web API client the bot posts with. The WebClient's default retries for about 30 minutes, which would hold a
+ * service's whole FIFO group (and a Lambda worker past its timeout) during a Slack outage; three quick retries, then
+ * the job fails and its queue retries it later (SQS redelivery, the local outbox's backoff and dead letters).
+ */
+export function slackClient(token: string, apiUrl?: string): WebClient {
+  return new WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    retryConfig: { retries: 3, factor: 2, minTimeout: 250, maxTimeout: 2000 },
+    timeout: 10_000,
+    logLevel: LogLevel.ERROR,
+  });
+}
+
 export class SlackChat implements Chat {
   constructor(private readonly client: WebClient) {}
 
