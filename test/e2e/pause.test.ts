@@ -70,7 +70,7 @@ describe('End to end: pausing a canary in Slack holds its traffic weight', () =>
     expect(s.env.traffic.currentWeights()?.canary).toBe(held.canary);
     const pausedThread = await s.waitForThread(1, 'paused', (t) => t.replies.some((r) => r.includes('paused')));
     expect(pausedThread.replies).toContain(
-      `:double_vertical_bar: <@U0APPROVER1> paused ${SERVICE}: the canary holds its weight until someone resumes it.`,
+      `:double_vertical_bar: <@U0APPROVER1> paused ${SERVICE} (load test running): the canary holds its weight until someone resumes it.`,
     );
 
     // Act: resume
@@ -94,7 +94,7 @@ describe('End to end: pausing a canary in Slack holds its traffic weight', () =>
 
     const thread = await s.waitForThread(1, 'succeeded', (t) => t.status.includes(': succeeded'));
     expect(thread.replies).toEqual([
-      `:double_vertical_bar: <@U0APPROVER1> paused ${SERVICE}: the canary holds its weight until someone resumes it.`,
+      `:double_vertical_bar: <@U0APPROVER1> paused ${SERVICE} (load test running): the canary holds its weight until someone resumes it.`,
       `:arrow_forward: <@U0APPROVER1> resumed ${SERVICE}.`,
       ':tada: Promoted: the primary now runs the new revision.',
     ]);
