@@ -196,17 +196,7 @@ export class DynamoStore implements ReleaseStore {
   }
 
   async rearmGate(gate: Gate, fromAttempt: number): Promise<boolean> {
-    return this.conditional(() =>
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: pk(gate.service), sk: gateSk(gate.run, gate.key), ...gate },
-          ConditionExpression: '#status = :pending AND attempt = :from',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':from': fromAttempt },
-        }),
-      ),
-    );
+    return this.replaceGate(gate, 'pending', fromAttempt);
   }
 
   async markRequestPosted(gate: GateRef): Promise<boolean> {
@@ -224,14 +214,19 @@ export class DynamoStore implements ReleaseStore {
   }
 
   async reopenGate(gate: Gate, fromAttempt: number): Promise<boolean> {
+    return this.replaceGate(gate, 'approved', fromAttempt);
+  }
+
+  /** Replaces a gate with its next attempt, unless it left `status` at `fromAttempt` since. */
+  private replaceGate(gate: Gate, status: Gate['status'], fromAttempt: number): Promise<boolean> {
     return this.conditional(() =>
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: pk(gate.service), sk: gateSk(gate.run, gate.key), ...gate },
-          ConditionExpression: '#status = :approved AND attempt = :from',
+          ConditionExpression: '#status = :status AND attempt = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':approved': 'approved', ':from': fromAttempt },
+          ExpressionAttributeValues: { ':status': status, ':from': fromAttempt },
         }),
       ),
     );

@@ -1,24 +1,11 @@
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
 import { buttonValue, type Harness, payload, startHarness } from '../support/bot';
+import { parsedTexts } from '../support/slack-texts';
 
 const SERVICE = 'production/product-service';
 const event = (message: string, type = 'Normal') =>
   payload('Progressing', 'rev-1', { eventMessage: message, eventType: type, timestamp: String(Date.now()) });
 const INJECTED = '<!channel> <@U0EVIL00001> <!subteam^S0EVIL> <http://evil.example|Approve here>';
-
-/** Every text Slack parses in a call: the fallback and every non-plain_text `text` in its blocks. */
-function parsedTexts(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) for (const v of value) parsedTexts(v, out);
-  else if (value && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    if (object.type === 'plain_text') return out;
-    for (const [key, v] of Object.entries(object)) {
-      if (key === 'text' && typeof v === 'string') out.push(v);
-      else if (key !== 'value') parsedTexts(v, out);
-    }
-  }
-  return out;
-}
 
 describe('Local server: nobody speaks in the bot’s voice, and history shows what mattered', () => {
   let h: Harness;

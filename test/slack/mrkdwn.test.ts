@@ -23,6 +23,7 @@ import { snapshotBlocks, snapshotText } from '../../shared/slack/snapshot-blocks
 import type { Deps } from '../../shared/usecases/deps';
 import { history, listServices, status } from '../../shared/usecases/queries';
 import { aGate, anAudit, aPolicy, aRun, aSnapshot } from '../fixtures/builders';
+import { parsedTexts } from '../support/slack-texts';
 
 describe('Function: mention, groupMention, channelMention', () => {
   it('mentions only what looks like an ID and shows anything else as escaped text', () => {
@@ -138,19 +139,6 @@ describe('Property: nobody speaks in the bot’s voice', () => {
       return rest.includes('<');
     };
 
-  /** Every text Slack parses: fallbacks and mrkdwn objects (plain_text is shown as typed, never parsed). */
-  function parsedTexts(value: unknown, out: string[] = []): string[] {
-    if (Array.isArray(value)) for (const v of value) parsedTexts(v, out);
-    else if (value && typeof value === 'object') {
-      const object = value as Record<string, unknown>;
-      if (object.type === 'plain_text') return out;
-      for (const [key, v] of Object.entries(object)) {
-        if (key === 'text' && typeof v === 'string') out.push(v);
-        else if (key !== 'value' && key !== 'private_metadata') parsedTexts(v, out);
-      }
-    }
-    return out;
-  }
   const messageTexts = (message: ChatMessage): string[] => [message.text, ...parsedTexts(message.blocks ?? [])];
 
   const runArb = fc.record({
