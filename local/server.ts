@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { flaggerHandler } from '../functions/flagger/handle';
-import { slackHandler } from '../functions/slack/handle';
+import { flaggerHandler } from '../functions/flagger/http-handler';
+import { slackHandler } from '../functions/slack/http-handler';
 import { NotFoundError } from '../shared/domain/errors';
 import { errorResponse, type HttpResult, text } from '../shared/http/responses';
 import { type Route, routeList, routeOf } from '../shared/http/routes';

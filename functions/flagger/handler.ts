@@ -5,7 +5,7 @@ import { correlatedLog, requestIdOf } from '../../shared/observability/logger';
 import { coreDeps } from '../aws/core';
 import { countFailure, FLAGGER_FAILURES } from '../aws/observe';
 import { secretSettings } from '../aws/parameters';
-import { flaggerHandler } from './handle';
+import { flaggerHandler } from './http-handler';
 
 const tokens = () => secretSettings(flaggerSettingsSchema, 'FLAGGER_SECRET_ARN');
 

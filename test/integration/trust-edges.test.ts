@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { flaggerHandler } from '../../functions/flagger/handle';
-import { slackHandler } from '../../functions/slack/handle';
+import { flaggerHandler } from '../../functions/flagger/http-handler';
+import { slackHandler } from '../../functions/slack/http-handler';
 import { startServer } from '../../local/server';
 import type { ReleaseStore } from '../../shared/ports/store';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
