@@ -6,6 +6,7 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { DeployedRoute } from '../shared/http/routes';
 
 /** HTTP API fields for the access log (HTTP APIs have no `$context.identity.caller`, so not the REST API's preset). */
 const ACCESS_LOG = AccessLogFormat.custom(
@@ -23,17 +24,13 @@ const ACCESS_LOG = AccessLogFormat.custom(
   }),
 );
 
-export interface RouteProps {
-  name: string;
-  path: string;
-  fn: IFunction;
-  /** Steady requests per second and burst, for this route alone. */
-  rate: number;
-  burst: number;
-}
+/** A route of `shared/http/routes.ts` (the table the local server answers too), with the function built for it. */
+export type RouteProps = DeployedRoute & { fn: IFunction };
+
+const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
- * The public edge: one POST route per function that has one, throttled per route, with access logs. The routes
+ * The public edge: the deployed routes of `shared/http/routes.ts`, throttled per route, with access logs. The routes
  * carry no API Gateway authorizer on purpose: Flagger cannot send headers (its token is in the payload) and Slack
  * signs the body, so both are checked in the function, before anything is read or written.
  */
@@ -62,8 +59,8 @@ export class BotApi extends Construct {
     for (const route of props.routes) {
       this.api.addRoutes({
         path: route.path,
-        methods: [HttpMethod.POST],
-        integration: new HttpLambdaIntegration(`${route.name}Integration`, route.fn),
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, route.fn),
       });
     }
 
@@ -80,9 +77,9 @@ export class BotApi extends Construct {
     stage.defaultRouteSettings = { throttlingRateLimit: 10, throttlingBurstLimit: 20 };
     stage.routeSettings = Object.fromEntries(
       props.routes.map((r) => [
-        `POST ${r.path}`,
+        `${r.method} ${r.path}`,
         // CfnStage's routeSettings is raw JSON: CloudFormation's own (PascalCase) names.
-        { ThrottlingRateLimit: r.rate, ThrottlingBurstLimit: r.burst },
+        { ThrottlingRateLimit: r.throttle.rate, ThrottlingBurstLimit: r.throttle.burst },
       ]),
     );
 

@@ -19,8 +19,6 @@ export type SecretName = keyof typeof SECRETS;
 export interface FunctionSpec {
   /** `functions/<name>/handler.ts` */
   name: string;
-  /** A public route, with API Gateway throttling for it (steady requests per second, burst). */
-  route?: { path: string; rate: number; burst: number };
   secrets: readonly SecretName[];
   timeoutSeconds: number;
   memoryMb?: number;
@@ -33,14 +31,12 @@ export interface FunctionSpec {
 /**
  * Every function of the bot, one line each. The Flagger function answers inside Flagger's 10 s and carries no Slack
  * client; the Slack one inside Slack's 3 s; the worker draws charts (more memory) and talks to clusters.
- * Adding Alertmanager is one more line:
- *   { name: 'alertmanager', route: { path: '/alertmanager', rate: 10, burst: 20 }, secrets: ['alertmanager'],
- *     timeoutSeconds: 9, private: true, queue: 'send' },
+ * Its public routes, if any, are in `shared/http/routes.ts`. Adding Alertmanager is one line here and one there:
+ *   { name: 'alertmanager', secrets: ['alertmanager'], timeoutSeconds: 9, private: true, queue: 'send' },
  */
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'flagger',
-    route: { path: '/flagger/{hook}', rate: 50, burst: 100 },
     secrets: ['flagger'],
     timeoutSeconds: 9,
     private: true,
@@ -48,7 +44,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'slack',
-    route: { path: '/slack/events', rate: 20, burst: 50 },
     secrets: ['slack'],
     timeoutSeconds: 5,
     private: false,

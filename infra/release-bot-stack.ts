@@ -8,6 +8,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ampWorkspaceOf } from '../shared/adapters/amp';
 import { HOOK_TYPES } from '../shared/domain/flagger';
+import { deployedRoutes } from '../shared/http/routes';
 import { BotAlarms } from './alarms';
 import { BotApi } from './api';
 import { AuditExport } from './audit-export';
@@ -114,9 +115,9 @@ export class ReleaseBotStack extends Stack {
     }
 
     const api = new BotApi(this, 'Api', {
-      routes: FUNCTIONS.flatMap((spec) => {
-        const fn = this.functions.get(spec.name);
-        return spec.route && fn ? [{ name: spec.name, fn: fn.fn, ...spec.route }] : [];
+      routes: deployedRoutes().flatMap((route) => {
+        const fn = this.functions.get(route.handler);
+        return fn ? [{ ...route, fn: fn.fn }] : [];
       }),
       ...(settings.domainName && settings.certificateArn
         ? { domain: { name: settings.domainName, certificateArn: settings.certificateArn } }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -35,6 +36,8 @@ export async function toLambdaEvent(req: IncomingMessage): Promise<APIGatewayPro
         sourceIp: req.socket.remoteAddress ?? '',
         userAgent: headers['user-agent'] ?? '',
       },
+      // As API Gateway gives every request an id: the correlation id of its log lines, and its answer's header.
+      requestId: randomUUID(),
       timeEpoch: Date.now(),
     } as APIGatewayProxyEventV2['requestContext'],
     body: Buffer.concat(chunks).toString('utf8'),

@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/domain/errors';
+import { logger } from '../shared/observability/logger';
 import { startLocal } from './runtime';
 import { LocalStartError } from './start-errors';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
                                           confirm-promotion, post-rollout, rollback, event)
   POST ${bot.url}/slack/events           Slack slash commands, buttons and events
   GET  ${bot.url}/healthz
+  GET  ${bot.url}/metrics                internal failures counted (a 403 that is the bot failing, not a gate waiting)
 Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${process.env.SLACK_BOT_TOKEN ? 'Web API' : 'printed here (no SLACK_BOT_TOKEN)'}
 
 Canary webhooks (paste under spec.analysis.webhooks of ${service}):
@@ -43,9 +45,9 @@ function firstApprover(bot: Awaited<ReturnType<typeof startLocal>>): string {
   return policy?.approvers.users[0] ?? 'U0APPROVER1';
 }
 
-/** A bad config, data folder or secrets file is told as the sentence it carries; anything else with its stack. */
+/** A bad config, data folder or secrets file is told as the sentence it carries; anything else is logged with its stack. */
 main().catch((error) => {
-  const known = error instanceof ConfigError || error instanceof LocalStartError;
-  console.error(known ? error.message : error);
+  if (error instanceof ConfigError || error instanceof LocalStartError) console.error(error.message);
+  else logger.error('npm start failed', { error });
   process.exit(1);
 });

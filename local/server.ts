@@ -2,9 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { flaggerHandler } from '../functions/flagger/handle';
-import { slackHandler } from '../functions/slack/handle';
-import { type HttpResult, text } from '../shared/http/responses';
+import { flaggerHandler } from '../functions/flagger/http-handler';
+import { slackHandler } from '../functions/slack/http-handler';
+import { NotFoundError } from '../shared/domain/errors';
+import { errorResponse, type HttpResult, text } from '../shared/http/responses';
+import { type Route, routeList, routeOf } from '../shared/http/routes';
+import { FailureCounter, FLAGGER_FAILURES } from '../shared/observability/failure-counter';
+import { logger } from '../shared/observability/logger';
 import type { Deps } from '../shared/usecases/deps';
 import { send, sendRaw, toLambdaEvent } from './http-adapter';
 
@@ -34,17 +38,31 @@ export interface ServerOptions {
   slack: { signingSecret: string; botToken: string; apiUrl?: string };
   /** Tests shorten them; `npm start` uses TIMEOUTS. */
   timeouts?: ServerTimeouts;
+  /** Where internal failures are counted (shown on `GET /metrics`); one is made if not given. */
+  failures?: FailureCounter;
 }
 
 /** The local HTTP front: the same handlers as the Lambda functions, behind one Node server. */
-export async function startServer(options: ServerOptions): Promise<{ server: Server; url: string }> {
-  const onFlagger = flaggerHandler(async () => options.deps, [options.flaggerToken]);
-  const onSlack = slackHandler(options.deps, options.slack);
+export async function startServer(
+  options: ServerOptions,
+): Promise<{ server: Server; url: string; failures: FailureCounter }> {
+  const failures = options.failures ?? new FailureCounter();
+  const handlers: Record<Route['handler'], (event: APIGatewayProxyEventV2) => Promise<HttpResult>> = {
+    flagger: flaggerHandler(
+      async () => options.deps,
+      [options.flaggerToken],
+      async () => failures.count(FLAGGER_FAILURES),
+    ),
+    slack: slackHandler(options.deps, options.slack),
+    local: async (event) => localAnswer(event.rawPath, failures),
+  };
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    if (event.rawPath === '/healthz') return text(200, 'ok');
-    if (event.rawPath.startsWith('/flagger/')) return onFlagger(event);
-    if (event.rawPath === '/slack/events') return onSlack(event);
-    return text(404, 'Not found. Endpoints: POST /flagger/<hook-type>, POST /slack/events, GET /healthz.');
+    const found = routeOf(event.rawPath);
+    const answer = found
+      ? await handlers[found.handler](event)
+      : errorResponse(new NotFoundError(`Not found. Endpoints: ${routeList()}.`));
+    // API Gateway sends its request id back in this header; so does the local server, to find the log lines.
+    return { ...answer, headers: { ...answer.headers, 'apigw-requestid': event.requestContext.requestId } };
   };
   const timeouts = { ...TIMEOUTS, ...options.timeouts };
   const server = createServer(
@@ -66,7 +84,13 @@ export async function startServer(options: ServerOptions): Promise<{ server: Ser
   );
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { server, url: `http://${options.host ?? '127.0.0.1'}:${port}` };
+  return { server, url: `http://${options.host ?? '127.0.0.1'}:${port}`, failures };
+}
+
+/** The routes only `npm start` has: a health check, and the failure counts an operator (or Prometheus) reads. */
+function localAnswer(path: string, failures: FailureCounter): HttpResult {
+  if (path === '/metrics') return text(200, failures.exposition([FLAGGER_FAILURES]));
+  return text(200, 'ok');
 }
 
 async function answer(
@@ -81,7 +105,7 @@ async function answer(
     // The handlers answer their own failures; this is the request itself failing. A closed socket means the client
     // went away or was already answered 408: nobody to tell. Otherwise never a 5xx: Flagger retries those.
     if (req.socket.destroyed) return;
-    console.error(`request failed: ${(error as Error).stack ?? error}`);
+    logger.error('request failed before a handler answered; answered 400', { error });
     send(res, text(400, 'release-bot could not read this request; see its log.'));
   }
 }

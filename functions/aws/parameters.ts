@@ -3,6 +3,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { z } from 'zod';
 import { type BotConfig, loadConfig, parseConfig } from '../../shared/config/load';
 import { awsSettingsSchema, readSettings } from '../../shared/config/settings';
+import { currentLog } from '../../shared/observability/logger';
 
 /**
  * Secrets and configuration read at run time through Powertools Parameters, each cached for its max age: a rotated
@@ -50,9 +51,7 @@ export async function currentConfig(): Promise<BotConfig> {
     current = { text, config: parseConfig(text, `AppConfig ${locator}`) };
   } catch (error) {
     if (!current) throw error;
-    console.error(
-      JSON.stringify({ msg: 'new configuration rejected; keeping the last good one', error: String(error) }),
-    );
+    currentLog().error('new configuration version rejected; keeping the last good one', { locator, error });
   }
   return current.config;
 }

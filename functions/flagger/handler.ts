@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { flaggerSettingsSchema } from '../../shared/config/settings';
-import type { HookCall } from '../../shared/domain/flagger';
 import { type HttpResult, text } from '../../shared/http/responses';
+import { correlatedLog, requestIdOf } from '../../shared/observability/logger';
 import { coreDeps } from '../aws/core';
 import { countFailure, FLAGGER_FAILURES } from '../aws/observe';
 import { secretSettings } from '../aws/parameters';
-import { flaggerHandler } from './handle';
+import { flaggerHandler } from './http-handler';
 
 const tokens = () => secretSettings(flaggerSettingsSchema, 'FLAGGER_SECRET_ARN');
 
@@ -15,7 +15,11 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
     loaded = await Promise.all([coreDeps({ metrics: true }), tokens()]);
   } catch (error) {
     // A refusal with the reason, as for any failure on this path: the gate stays closed, and the alarm says why.
-    await countFailure(FLAGGER_FAILURES, { stage: 'load', error: String(error) });
+    correlatedLog(requestIdOf(event), { route: 'flagger' }).error(
+      'cannot load the configuration or the Flagger token; answered 403',
+      { error },
+    );
+    await countFailure(FLAGGER_FAILURES);
     return text(
       403,
       `release-bot cannot load its configuration or token (${(error as Error).message}); the gate stays closed`,
@@ -27,5 +31,5 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
   return flaggerHandler(async () => deps, valid, countHookFailure)(event);
 }
 
-const countHookFailure = (error: unknown, call: HookCall | undefined) =>
-  countFailure(FLAGGER_FAILURES, { stage: 'hook', hook: call?.hook, service: call?.service, error: String(error) });
+/** Logged (with its stack) by the handler; counted here for the FlaggerFailures alarm. */
+const countHookFailure = () => countFailure(FLAGGER_FAILURES);

@@ -4,7 +4,7 @@ import type { Deps } from '../../shared/usecases/deps';
 import { coreDeps } from '../aws/core';
 import { latest } from '../aws/memo';
 import { slackClients, slackSecret } from '../aws/slack';
-import { slackHandler } from './handle';
+import { slackHandler } from './http-handler';
 
 /**
  * One Bolt app per signing secret and bot token (rebuilt when either rotates). The listeners read `live`, whose

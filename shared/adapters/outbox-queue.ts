@@ -1,4 +1,5 @@
 import { bounded } from '../domain/bounds';
+import { currentLog } from '../observability/logger';
 import type { Outbox, OutboxEntry } from '../ports/outbox';
 import type { Job, Queue } from '../ports/queue';
 
@@ -39,7 +40,8 @@ export class OutboxQueue implements Queue {
   ) {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
     this.backoffMs = options.backoffMs ?? defaultBackoff;
-    this.log = options.log ?? ((m) => console.error(m));
+    // The log of the request that sent the job (the chain runs in its async context), so its correlation id.
+    this.log = options.log ?? ((m) => currentLog().warn(m));
   }
 
   async send(job: Job): Promise<void> {

@@ -1,8 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { type HookCall, type HookType, isHookType, PHASES, serviceId } from '../domain/flagger';
-import { type HttpResult, rawBody, text } from './responses';
+import {
+  BadRequestError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+} from '../domain/errors';
+import { type HookCall, isHookType, PHASES, serviceId } from '../domain/flagger';
+import { rawBody } from './responses';
 
 export const MAX_FLAGGER_BODY = 64 * 1024;
 
@@ -21,45 +28,44 @@ const payloadSchema = z.object({
 });
 
 /**
- * Turns an API Gateway event into a validated hook call, or an error response. The hook type comes from the
- * URL because Flagger's payload has none; the token comes from `metadata.token` (Flagger cannot send headers)
- * or `?token=` (the global event webhook has no metadata).
+ * Turns an API Gateway event into a validated hook call, or throws the coded error that says what is wrong with it
+ * (answered with its status and sentence, nothing read or written). The hook type comes from the URL because
+ * Flagger's payload has none; the token comes from `metadata.token` (Flagger cannot send headers) or `?token=`
+ * (the global event webhook has no metadata). `expectedTokens`: every token valid now (two during a rotation).
  */
-/** `expectedTokens`: every token valid now (two during a rotation). */
-export function readHookCall(
-  event: APIGatewayProxyEventV2,
-  expectedTokens: readonly string[],
-  now: Date,
-): HookCall | HttpResult {
+export function readHookCall(event: APIGatewayProxyEventV2, expectedTokens: readonly string[], now: Date): HookCall {
   const hook = hookOf(event.rawPath ?? '');
-  if (typeof hook !== 'string') return hook;
   if (!isHookType(hook))
-    return text(404, `Unknown Flagger hook "${shown(hook)}". Use /flagger/<type> with one of the eight webhook types.`);
-  if (event.requestContext?.http?.method !== 'POST') return text(405, 'Flagger webhooks are POST requests.');
+    throw new NotFoundError(
+      `Unknown Flagger hook "${shown(hook)}". Use /flagger/<type> with one of the eight webhook types.`,
+    );
+  if (event.requestContext?.http?.method !== 'POST')
+    throw new MethodNotAllowedError('Flagger webhooks are POST requests.');
   const body = rawBody(event);
   if (Buffer.byteLength(body) > MAX_FLAGGER_BODY)
-    return text(413, `The payload is larger than ${MAX_FLAGGER_BODY} bytes.`);
+    throw new PayloadTooLargeError(`The payload is larger than ${MAX_FLAGGER_BODY} bytes.`);
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    return text(400, 'The body is not JSON. Flagger sends {"name", "namespace", "phase", "checksum", "metadata"}.');
+    throw new BadRequestError(
+      'The body is not JSON. Flagger sends {"name", "namespace", "phase", "checksum", "metadata"}.',
+    );
   }
   const token = tokenOf(json) ?? event.queryStringParameters?.token;
   if (!token || !expectedTokens.some((expected) => sameSecret(token, expected))) {
-    return text(
-      401,
+    throw new UnauthenticatedError(
       'Missing or wrong token: set metadata.token on the Canary webhook to the FLAGGER_WEBHOOK_TOKEN value.',
     );
   }
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    return text(400, `The payload is not a Flagger webhook payload (${problems}).`);
+    throw new BadRequestError(`The payload is not a Flagger webhook payload (${problems}).`);
   }
   const { token: _secret, ...metadata } = parsed.data.metadata ?? {};
   return {
-    hook: hook as HookType,
+    hook,
     service: serviceId(parsed.data.namespace, parsed.data.name),
     phase: parsed.data.phase,
     checksum: parsed.data.checksum,
@@ -69,12 +75,12 @@ export function readHookCall(
 }
 
 /** The hook type from `/flagger/<type>`, percent-decoded as API Gateway leaves it encoded. */
-function hookOf(path: string): string | HttpResult {
+function hookOf(path: string): string {
   const segment = /^\/flagger\/([^/]+)\/?$/.exec(path)?.[1] ?? '';
   try {
     return decodeURIComponent(segment);
   } catch {
-    return text(400, `The path ${shown(path)} is not valid percent-encoding.`);
+    throw new BadRequestError(`The path ${shown(path)} is not valid percent-encoding.`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ReleaseBotError } from '../domain/errors';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
@@ -26,3 +27,6 @@ export function rawBody(event: { body?: string | null; isBase64Encoded?: boolean
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
+
+/** A coded error as HTTP: its status (`statusCode`, the one mapping) and its sentence. */
+export const errorResponse = (error: ReleaseBotError): HttpResult => text(error.statusCode, error.message);

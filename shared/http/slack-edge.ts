@@ -1,6 +1,13 @@
 import { verifySlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import {
+  BadRequestError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+} from '../domain/errors';
 import { ACTIONS, REJECT_VIEW } from '../slack/blocks';
 import { type HttpResult, header, json, rawBody, text } from './responses';
 
@@ -23,7 +30,7 @@ export interface ForBolt {
 
 /**
  * Checks a Slack request before Bolt sees it: size, signature (HMAC over the raw body, at most 5 minutes old), and
- * the payload's shape. Bolt answers what it cannot handle with an empty 401, 404 or 500, and reads fields the
+ * the payload's shape; what is wrong is thrown as a coded error (405, 413, 401, 415, 400) with its sentence. Bolt answers what it cannot handle with an empty 401, 404 or 500, and reads fields the
  * listeners rely on (`user.id`) without checking them; here every request gets a sentence, payloads nobody listens
  * to are answered 200 at once, and Bolt gets only validated bodies, as JSON.
  */
@@ -33,14 +40,15 @@ export function checkSlackRequest(
   now: Date,
   routes: SlackRoutes = SLACK_ROUTES,
 ): ForBolt | HttpResult {
-  if (event.requestContext?.http?.method !== 'POST') return text(405, 'Slack sends POST requests.');
+  if (event.requestContext?.http?.method !== 'POST') throw new MethodNotAllowedError('Slack sends POST requests.');
   const body = rawBody(event);
-  if (Buffer.byteLength(body) > MAX_SLACK_BODY) return text(413, `The request is larger than ${MAX_SLACK_BODY} bytes.`);
-  const unsigned = checkSignature(event, body, signingSecret, now);
-  if (unsigned) return unsigned;
+  if (Buffer.byteLength(body) > MAX_SLACK_BODY)
+    throw new PayloadTooLargeError(`The request is larger than ${MAX_SLACK_BODY} bytes.`);
+  checkSignature(event, body, signingSecret, now);
   const contentType = (header(event.headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const parsed = parse(body, contentType);
-  if (parsed === undefined) return text(400, 'The body is neither a Slack form post nor JSON.');
+  if (parsed === 'unsupported') throw new UnsupportedMediaTypeError(NEITHER_FORM_NOR_JSON);
+  if (parsed === undefined) throw new BadRequestError(NEITHER_FORM_NOR_JSON);
   const routed =
     parsed instanceof URLSearchParams
       ? routeForm(parsed, routes)
@@ -59,18 +67,13 @@ export function checkSlackRequest(
   };
 }
 
-function checkSignature(
-  event: APIGatewayProxyEventV2,
-  body: string,
-  signingSecret: string,
-  now: Date,
-): HttpResult | undefined {
+function checkSignature(event: APIGatewayProxyEventV2, body: string, signingSecret: string, now: Date): void {
   const signature = header(event.headers, 'x-slack-signature') ?? '';
   const timestamp = Number(header(event.headers, 'x-slack-request-timestamp'));
   if (!signature || !Number.isFinite(timestamp))
-    return text(401, 'Missing X-Slack-Signature or X-Slack-Request-Timestamp.');
+    throw new UnauthenticatedError('Missing X-Slack-Signature or X-Slack-Request-Timestamp.');
   if (Math.abs(now.getTime() / 1000 - timestamp) > 300)
-    return text(401, 'The request timestamp is more than 5 minutes away from now.');
+    throw new UnauthenticatedError('The request timestamp is more than 5 minutes away from now.');
   try {
     verifySlackRequest({
       signingSecret,
@@ -80,15 +83,19 @@ function checkSignature(
       logger: quiet,
     });
   } catch {
-    return text(401, 'The Slack signature does not match: check SLACK_SIGNING_SECRET.');
+    throw new UnauthenticatedError('The Slack signature does not match: check SLACK_SIGNING_SECRET.');
   }
-  return undefined;
 }
 
 type Parsed = URLSearchParams | { form: unknown } | { json: unknown };
 
-/** A form post (slash command, or an interactive `payload=`), or a JSON body (Events API). */
-function parse(body: string, contentType: string): Parsed | undefined {
+const NEITHER_FORM_NOR_JSON = 'The body is neither a Slack form post nor JSON.';
+
+/**
+ * A form post (slash command, or an interactive `payload=`), or a JSON body (Events API); `undefined` when the body
+ * does not parse as its content type says, `'unsupported'` when the content type is neither.
+ */
+function parse(body: string, contentType: string): Parsed | 'unsupported' | undefined {
   try {
     if (contentType === 'application/x-www-form-urlencoded') {
       const form = new URLSearchParams(body);
@@ -99,7 +106,7 @@ function parse(body: string, contentType: string): Parsed | undefined {
   } catch {
     return undefined;
   }
-  return undefined;
+  return 'unsupported';
 }
 
 type Route = HttpResult | { kind: SlackKind; body: unknown };
@@ -119,11 +126,13 @@ const commandSchema = z.looseObject({
 function routeForm(form: URLSearchParams, routes: SlackRoutes): Route {
   if (form.has('ssl_check')) return text(200, 'ok');
   if (!form.has('command'))
-    return text(400, 'The form is neither a slash command nor an interactive payload (no command, no payload).');
+    throw new BadRequestError(
+      'The form is neither a slash command nor an interactive payload (no command, no payload).',
+    );
   const repeated = [...new Set(form.keys())].filter((key) => form.getAll(key).length > 1);
-  if (repeated.length) return text(400, `The slash command repeats ${repeated.join(', ')}.`);
+  if (repeated.length) throw new BadRequestError(`The slash command repeats ${repeated.join(', ')}.`);
   const parsed = commandSchema.safeParse(Object.fromEntries(form));
-  if (!parsed.success) return text(400, `The slash command is malformed (${problems(parsed.error)}).`);
+  if (!parsed.success) throw new BadRequestError(`The slash command is malformed (${problems(parsed.error)}).`);
   if (parsed.data.command !== routes.command) {
     return json(200, { response_type: 'ephemeral', text: `release-bot answers ${routes.command} only.` });
   }
@@ -154,11 +163,12 @@ const viewSubmission = z.looseObject({
 /** Interactive payloads (`payload=` form posts): buttons, dialogs, shortcuts. */
 function routeInteractive(payload: unknown, routes: SlackRoutes): Route {
   const type = typeOf(payload);
-  if (type === undefined) return text(400, 'The interactive payload is not a JSON object with a type.');
+  if (type === undefined) throw new BadRequestError('The interactive payload is not a JSON object with a type.');
   switch (type) {
     case 'block_actions': {
       const parsed = blockActions.safeParse(payload);
-      if (!parsed.success) return text(400, `The block_actions payload is malformed (${problems(parsed.error)}).`);
+      if (!parsed.success)
+        throw new BadRequestError(`The block_actions payload is malformed (${problems(parsed.error)}).`);
       // Bolt routes on the first action only.
       if (!routes.actions.includes(parsed.data.actions[0]?.action_id ?? ''))
         return text(200, 'release-bot has no listener for this button.');
@@ -166,7 +176,8 @@ function routeInteractive(payload: unknown, routes: SlackRoutes): Route {
     }
     case 'view_submission': {
       const parsed = viewSubmission.safeParse(payload);
-      if (!parsed.success) return text(400, `The view_submission payload is malformed (${problems(parsed.error)}).`);
+      if (!parsed.success)
+        throw new BadRequestError(`The view_submission payload is malformed (${problems(parsed.error)}).`);
       // Not ours: close it, since an empty body is not an answer and any other text would be an error to Slack.
       if (!routes.views.includes(parsed.data.view.callback_id)) return json(200, { response_action: 'clear' });
       return { kind: 'view', body: parsed.data };
@@ -186,10 +197,10 @@ function routeInteractive(payload: unknown, routes: SlackRoutes): Route {
 /** Events API bodies: release-bot subscribes to no events, but Slack checks the URL and may send some. */
 function routeEvent(body: unknown): Route {
   const type = typeOf(body);
-  if (type === undefined) return text(400, 'The JSON body is not an Events API object with a type.');
+  if (type === undefined) throw new BadRequestError('The JSON body is not an Events API object with a type.');
   if (type === 'url_verification') {
     const challenge = (body as { challenge?: unknown }).challenge;
-    if (typeof challenge !== 'string') return text(400, 'The url_verification has no challenge.');
+    if (typeof challenge !== 'string') throw new BadRequestError('The url_verification has no challenge.');
     return json(200, { challenge });
   }
   return text(200, 'ok');

@@ -139,4 +139,12 @@ describe('Local server: bad input gets a clear error and writes nothing', () => 
     expect(res.status).toBe(400);
     expect(res.text).toContain('neither a Slack form post nor JSON');
   });
+
+  it('answers a signed Slack request that is neither a form nor JSON with 415 and the same sentence', async () => {
+    const signed = sign('command=/canary&text=help', SIGNING_SECRET, undefined, 'text/plain');
+    const res = await h.post('/slack/events', signed.body, signed.headers);
+
+    expect(res.status).toBe(415);
+    expect(res.text).toBe('The body is neither a Slack form post nor JSON.\n');
+  });
 });

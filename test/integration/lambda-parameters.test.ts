@@ -123,5 +123,19 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     // The EMF line CloudWatch turns into the metric the FlaggerFailures alarm watches
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(broken.stdout).toMatch(/"FlaggerInternalFailures":1/);
+    // And the failure itself, as one JSON line of Powertools Logger with its stack
+    const logged = broken.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        service: 'release-bot',
+        route: 'flagger',
+        correlation_id: expect.any(String),
+        error: expect.objectContaining({ stack: expect.stringContaining('is not a valid release-bot configuration') }),
+      }),
+    );
   });
 });

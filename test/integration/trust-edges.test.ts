@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { flaggerHandler } from '../../functions/flagger/handle';
-import { slackHandler } from '../../functions/slack/handle';
+import { flaggerHandler } from '../../functions/flagger/http-handler';
+import { slackHandler } from '../../functions/slack/http-handler';
 import { startServer } from '../../local/server';
 import type { ReleaseStore } from '../../shared/ports/store';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
+import { captureLogs } from '../observability/capture-logs';
 import { type Harness, payload, SIGNING_SECRET, startHarness } from '../support/bot';
 import { raw } from '../support/raw-http';
 import { buttonClick, sign, slashCommand, viewSubmission } from '../support/slack-requests';
@@ -156,18 +157,18 @@ describe('Slack edge: every payload shape Slack can send gets a 2xx with a body,
 
 describe('Slack handler (Lambda and local alike): a failing listener is answered with a sentence and logged', () => {
   let h: Harness;
-  let errors: jest.SpyInstance;
+  let logs: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
     h = await startHarness();
   });
 
   beforeEach(() => {
-    errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    logs = captureLogs();
   });
 
   afterEach(() => {
-    errors.mockRestore();
+    logs.restore();
   });
 
   afterAll(async () => {
@@ -209,7 +210,16 @@ describe('Slack handler (Lambda and local alike): a failing listener is answered
       response_type: 'ephemeral',
       text: expect.stringContaining('release-bot could not finish this'),
     });
-    expect(errors).toHaveBeenCalled();
+    // Logged as an error with the cause and its stack, under the request's correlation id.
+    const failure = logs.lines().find((line) => line.message === 'Slack listener failed');
+    expect(failure).toMatchObject({
+      level: 'ERROR',
+      service: 'release-bot',
+      route: 'slack',
+      kind: 'command',
+      correlation_id: expect.any(String),
+      error: { message: 'DynamoDB is unreachable', stack: expect.stringContaining('Error: DynamoDB is unreachable') },
+    });
   });
 
   it('answers a reject dialog whose listener fails with 200 and the sentence on the reason field', async () => {
@@ -377,20 +387,32 @@ describe('Local server: a slow Slack directory does not lock out approvers liste
 
 describe('Flagger handler (Lambda and local alike): never a 5xx, even before the hook is read', () => {
   it('answers 403 with a sentence when its dependencies cannot be built (a cold start that fails)', async () => {
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
-    const handler = flaggerHandler(() => Promise.reject(new Error('DynamoDB client could not start')), ['token']);
+    const logs = captureLogs();
+    const counted: unknown[] = [];
+    const handler = flaggerHandler(
+      () => Promise.reject(new Error('DynamoDB client could not start')),
+      ['token'],
+      async (error) => void counted.push(error),
+    );
 
     const res = await handler({
       rawPath: '/flagger/confirm-promotion',
-      requestContext: { http: { method: 'POST' } },
+      requestContext: { http: { method: 'POST' }, requestId: 'req-cold-start-1' },
       body: JSON.stringify(payload('Progressing', 'rev-1')),
-    } as APIGatewayProxyEventV2);
+    } as APIGatewayProxyEventV2).finally(logs.restore);
 
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain(
       'could not process this webhook (DynamoDB client could not start); the gate stays closed',
     );
-    expect(errors).toHaveBeenCalled();
-    errors.mockRestore();
+    expect(counted).toHaveLength(1);
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        correlation_id: 'req-cold-start-1',
+        code: 'INTERNAL',
+        error: expect.objectContaining({ stack: expect.stringContaining('DynamoDB client could not start') }),
+      }),
+    );
   });
 });

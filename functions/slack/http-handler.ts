@@ -1,7 +1,9 @@
 import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type HttpResult, json, text } from '../../shared/http/responses';
+import { asReleaseBotError, isClientError } from '../../shared/domain/errors';
+import { errorResponse, type HttpResult, json, text } from '../../shared/http/responses';
 import { checkSlackRequest, type SlackKind } from '../../shared/http/slack-edge';
+import { correlatedLog, currentLog, type Log, requestIdOf, withLog } from '../../shared/observability/logger';
 import { registerListeners } from '../../shared/slack/app';
 import type { Deps } from '../../shared/usecases/deps';
 
@@ -28,28 +30,39 @@ export function slackHandler(deps: Deps, settings: SlackSettings) {
     logLevel: LogLevel.ERROR,
     ...(settings.apiUrl ? { clientOptions: { slackApiUrl: settings.apiUrl } } : {}),
   });
+  // Bolt calls this outside the request's code path, but inside its async context: currentLog() is the request's.
   app.error(async (error) => {
-    console.error(JSON.stringify({ msg: 'slack listener failed', error: String(error.original ?? error) }));
+    currentLog().error('Slack listener failed', { error: error.original ?? error });
   });
   registerListeners(app, deps);
   const bolt = receiver.toHandler();
-  return async (event: APIGatewayProxyEventV2, context?: unknown): Promise<HttpResult> => {
+  const answer = async (event: APIGatewayProxyEventV2, context: unknown, log: Log): Promise<HttpResult> => {
     let kind: SlackKind | undefined;
     try {
       const checked = checkSlackRequest(event, settings.signingSecret, deps.now());
       if ('statusCode' in checked) return checked;
       kind = checked.kind;
+      log.appendPersistentKeys({ kind });
       // Slack retries events it thinks we missed; every decision is already idempotent, events are just acknowledged.
       if (checked.event.headers['x-slack-retry-num']) return text(200, 'ok');
       const result = await bolt(checked.event as never, context);
       if (result.statusCode === 200) return result.body ? (result as HttpResult) : acknowledged(kind);
       // 404: no listener acknowledged (it failed before ack, logged by app.error); 500: Bolt itself failed.
-      console.error(JSON.stringify({ msg: 'slack request not acknowledged', kind, status: result.statusCode }));
+      log.error('Slack request not acknowledged', { status: result.statusCode });
       return failed(kind);
     } catch (error) {
-      console.error(JSON.stringify({ msg: 'slack request failed', kind, error: String(error) }));
+      // Only checking the request throws client errors (4xx): its status and sentence, nothing read or written.
+      if (kind === undefined && isClientError(error)) {
+        log.info('Slack request refused', { status: error.statusCode, code: error.code, reason: error.message });
+        return errorResponse(error);
+      }
+      log.error('Slack request failed', { code: asReleaseBotError(error).code, error });
       return kind ? failed(kind) : text(400, 'release-bot could not read this Slack request; it is logged.');
     }
+  };
+  return (event: APIGatewayProxyEventV2, context?: unknown): Promise<HttpResult> => {
+    const log = correlatedLog(requestIdOf(event), { route: 'slack' });
+    return withLog(log, () => answer(event, context, log));
   };
 }
 
