@@ -4,6 +4,7 @@ import type { Gate } from '../domain/gate';
 import type { ServicePolicy } from '../domain/policy';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
+import { currentLog } from '../observability/logger';
 import type { Chat, ChatMessage } from '../ports/chat';
 import type { Cluster } from '../ports/cluster';
 import type { Job } from '../ports/queue';
@@ -181,7 +182,7 @@ async function uploadChart(deps: WorkerDeps, thread: ThreadRecord, snapshot: Sna
       { ts: thread.ts },
     );
   } catch (error) {
-    console.error(JSON.stringify({ msg: 'chart upload failed', service: snapshot.service, error: String(error) }));
+    currentLog().warn('chart upload failed', { release_service: snapshot.service, error });
   }
   await deps.store.saveThread(updated);
   return updated;

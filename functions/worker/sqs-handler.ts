@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { jobLog, logger, withLog } from '../../shared/observability/logger';
 import type { Job } from '../../shared/ports/queue';
 import { runJob, type WorkerDeps } from '../../shared/usecases/worker';
 
@@ -12,10 +13,14 @@ export function workerHandler(deps: () => Promise<WorkerDeps>) {
         failures.push({ itemIdentifier: record.messageId });
         continue;
       }
+      let log = logger;
       try {
-        await runJob(ready, JSON.parse(record.body) as Job);
+        const job = JSON.parse(record.body) as Job;
+        log = jobLog(record.messageId, job);
+        await withLog(log, () => runJob(ready, job));
       } catch (error) {
-        console.error(JSON.stringify({ msg: 'job failed', messageId: record.messageId, error: String(error) }));
+        // Redelivered by SQS, and dead-lettered after the queue's maxReceiveCount: a job is never dropped here.
+        log.error('job failed', { messageId: record.messageId, error });
         failures.push({ itemIdentifier: record.messageId });
       }
     }
