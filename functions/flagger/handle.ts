@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HookCall } from '../../shared/domain/flagger';
+import { flaggerAnswer } from '../../shared/http/flagger-answer';
 import { readHookCall } from '../../shared/http/flagger-edge';
 import { type HttpResult, text } from '../../shared/http/responses';
 import type { CoreDeps } from '../../shared/usecases/deps';
@@ -20,7 +21,7 @@ export function flaggerHandler(deps: () => Promise<CoreDeps>, tokens: readonly s
       const read = readHookCall(event, tokens, ready.now());
       if ('statusCode' in read) return read;
       call = read;
-      const answer = await handleHook(ready, call);
+      const answer = flaggerAnswer(await handleHook(ready, call));
       return text(answer.status, answer.message);
     } catch (error) {
       // Never a 5xx: Flagger drops 5xx bodies and retries. A refusal with the reason keeps the gate closed and visible.

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { METRIC_INFO, type MetricName, type MetricSnapshot, type Snapshot } from '../domain/snapshot';
-import { formatDuration, formatReading, formatSlo, formatUtc, headline, label, reasonOf } from './format';
+import {
+  formatDuration,
+  formatReading,
+  formatSlo,
+  formatUtc,
+  headline,
+  label,
+  reasonOf,
+} from '../domain/snapshot-text';
 
 /**
  * A chart of a metric snapshot: success rate and p95 latency over the analysis window, one panel each, canary against
