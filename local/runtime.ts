@@ -13,8 +13,8 @@ import { SlackChat, SlackDirectory, slackClient } from '../shared/adapters/slack
 import { type BotConfig, loadConfig } from '../shared/config/load';
 import { localSettingsSchema, readSettings } from '../shared/config/settings';
 import { registerListeners } from '../shared/slack/app';
+import { runJob } from '../shared/slack/thread-presenter';
 import type { Deps } from '../shared/usecases/deps';
-import { runJob } from '../shared/usecases/worker';
 import { checkDataFolder, openTable } from './data-folder';
 import { localSecrets } from './secrets';
 import { startServer } from './server';

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { asReleaseBotError, isClientError, type ReleaseBotError } from '../../shared/domain/errors';
 import type { HookCall } from '../../shared/domain/flagger';
+import { flaggerAnswer } from '../../shared/http/flagger-answer';
 import { readHookCall } from '../../shared/http/flagger-edge';
 import { errorResponse, type HttpResult, text } from '../../shared/http/responses';
 import { correlatedLog, type Log, requestIdOf, withLog } from '../../shared/observability/logger';
@@ -22,7 +23,7 @@ export function flaggerHandler(deps: () => Promise<CoreDeps>, tokens: readonly s
       const ready = await deps();
       call = readHookCall(event, tokens, ready.now());
       log.appendPersistentKeys({ hook: call.hook, release_service: call.service });
-      const answer = await handleHook(ready, call);
+      const answer = flaggerAnswer(await handleHook(ready, call));
       return text(answer.status, answer.message);
     } catch (error) {
       // Only reading the request throws client errors (4xx): the request was wrong, and nothing was read or written.

@@ -1,10 +1,10 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { jobLog, logger, withLog } from '../../shared/observability/logger';
 import type { Job } from '../../shared/ports/queue';
-import { runJob, type WorkerDeps } from '../../shared/usecases/worker';
+import { runJob, type ThreadDeps } from '../../shared/slack/thread-presenter';
 
 /** SQS FIFO batches: a failed job is reported so SQS redelivers it (and the rest of its group after it). */
-export function workerHandler(deps: () => Promise<WorkerDeps>) {
+export function workerHandler(deps: () => Promise<ThreadDeps>) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const ready = await deps();
     const failures: SQSBatchResponse['batchItemFailures'] = [];

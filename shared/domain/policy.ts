@@ -1,4 +1,3 @@
-import { groupMention, mention } from '../slack/mrkdwn';
 import type { GateType, ServiceId } from './flagger';
 import type { MetricName } from './snapshot';
 
@@ -48,7 +47,11 @@ export function nextWeight(policy: ServicePolicy, currentWeight: number): number
   return Math.min(currentWeight + policy.analysis.stepWeight, 100);
 }
 
-export type Permission = { allowed: true } | { allowed: false; reason: string };
+/**
+ * May this person do this? A refusal says why as a code (for presenters) and as a plain sentence (for the audit
+ * trail, which keeps text, never chat markup).
+ */
+export type Permission = { allowed: true } | { allowed: false; why: 'not-approver' | 'self-approval'; reason: string };
 
 /** What a person asks for. Approving and resuming move traffic; rejecting, rolling back and pausing stop it. */
 export type Action = 'approve' | 'reject' | 'rollback' | 'pause' | 'resume';
@@ -77,19 +80,25 @@ export function mayDecide(
 ): Permission {
   const listed = listedById(policy, user) || groupsOfUser.some((g) => policy.approvers.groups.includes(g));
   if (!listed) {
-    return { allowed: false, reason: `you are not an approver for ${policy.service} (${describeApprovers(policy)})` };
+    return {
+      allowed: false,
+      why: 'not-approver',
+      reason: `you are not an approver for ${policy.service} (${describeApprovers(policy)})`,
+    };
   }
   if (MOVES_TRAFFIC.includes(action) && !policy.allowSelfApproval && deployers.includes(user)) {
     const why = action === 'resume' ? 'resuming moves traffic again, so it needs' : 'it needs';
     return {
       allowed: false,
+      why: 'self-approval',
       reason: `you deployed this release of ${policy.service}, and ${why} someone else's approval`,
     };
   }
   return { allowed: true };
 }
 
-export function describeApprovers(policy: ServicePolicy): string {
-  const names = [...policy.approvers.users.map(mention), ...policy.approvers.groups.map(groupMention)];
+/** The approvers as plain text (`approvers: @U0ALICE, @S0SRE`), for the audit trail; presenters make mentions. */
+export function describeApprovers(policy: Pick<ServicePolicy, 'approvers'>): string {
+  const names = [...policy.approvers.users, ...policy.approvers.groups].map((id) => `@${id}`);
   return names.length === 0 ? 'no approvers are configured' : `approvers: ${names.join(', ')}`;
 }

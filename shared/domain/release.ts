@@ -205,3 +205,6 @@ export const deployersOf = (run: Pick<Run, 'deployedBy' | 'deployers'> | undefin
   run?.deployers ?? (run?.deployedBy ? [run.deployedBy] : []);
 
 export const runLabel = (run: Pick<Run, 'service' | 'number'>): string => `${run.service} release #${run.number}`;
+
+/** Whether Flagger ever called this run's rollback hook: without it in the Canary, nothing rolls back. */
+export const rollbackHookSeen = (run: Pick<Run, 'hooks'>): boolean => run.hooks?.includes('rollback') ?? false;

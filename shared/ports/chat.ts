@@ -1,7 +1,9 @@
-/** Slack as the bot uses it. Blocks are Block Kit JSON; `text` is the notification and screen-reader fallback. */
+import type { KnownBlock } from '@slack/types';
+
+/** Slack as the bot uses it. Blocks are Block Kit; `text` is the notification and screen-reader fallback. */
 export interface ChatMessage {
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 export interface Chat {

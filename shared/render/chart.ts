@@ -1,6 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { METRIC_INFO, type MetricName, type MetricSnapshot, type Snapshot } from '../domain/snapshot';
-import { formatDuration, formatReading, formatSlo, formatUtc, headline, label, reasonOf } from './format';
+import {
+  formatDuration,
+  formatReading,
+  formatSlo,
+  formatUtc,
+  headline,
+  label,
+  reasonOf,
+} from '../domain/snapshot-text';
+import { type TimeAxis, tickLabel, timeAxis, yScale } from './chart-axes';
+import { ellipsize, escapeXml, isValue, line, type Point, r, text, textWidth } from './svg';
 
 /**
  * A chart of a metric snapshot: success rate and p95 latency over the analysis window, one panel each, canary against
@@ -40,19 +50,11 @@ const SERIES = {
 } as const;
 const SLO_DASH = '4 5';
 
-type Point = number | null;
 interface Box {
   left: number;
   right: number;
   top: number;
   bottom: number;
-}
-interface TimeAxis {
-  start: number;
-  end: number;
-  /** Where sample `i` of `n` falls, in epoch seconds. */
-  at: (i: number, n: number) => number;
-  ticks: { t: number; label: string }[];
 }
 
 export function chartSvg(snapshot: Snapshot, options: ChartOptions = {}): string {
@@ -268,125 +270,6 @@ function centreNote(box: Box, note: string, fill = COLOURS.muted): string[] {
     text(cx, cy + 7, shown, { size, weight: 700, anchor: 'middle', fill }),
   ];
 }
-
-/** A y axis with 3 to 6 round ticks that holds every value and the SLO; a success rate never goes past 100. */
-function yScale(
-  values: readonly number[],
-  slo: number | undefined,
-  metric: MetricName,
-): { min: number; max: number; step: number; ticks: number[] } {
-  const all = slo === undefined ? [...values] : [...values, slo];
-  let lo = all.length ? Math.min(...all) : 0;
-  let hi = all.length ? Math.max(...all) : 1;
-  if (hi - lo < 1e-9) {
-    const pad = Math.max(Math.abs(hi) * 0.01, 0.5);
-    lo -= pad;
-    hi += pad;
-  }
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  const percent = metric === 'successRate' || metric === 'errorRate';
-  if (percent && hi > 100 && Math.max(...all, 0) <= 100) hi = 100;
-  if (lo < 0 && Math.min(...all, 0) >= 0) lo = 0;
-  const step = niceStep((hi - lo) / 4);
-  const min = Math.floor(lo / step + 1e-9) * step;
-  const max = Math.ceil(hi / step - 1e-9) * step;
-  const ticks: number[] = [];
-  for (let t = min; t <= max + step / 1000; t += step) ticks.push(Number(t.toFixed(10)));
-  return { min, max, step, ticks };
-}
-
-function niceStep(raw: number): number {
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const fraction = raw / power;
-  const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10;
-  return nice * power;
-}
-
-/** Enough decimals to tell ticks apart: 99.5 for steps of 0.5, 0.25 for steps of 0.25, 200 for steps of 50. */
-function tickLabel(value: number, step: number): string {
-  let decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  while (decimals < 6 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6) decimals++;
-  return value.toFixed(decimals);
-}
-
-/** Samples are `stepSeconds` apart and the newest was taken at `takenAt`; the axis spans the window. */
-function timeAxis(snapshot: Snapshot): TimeAxis {
-  const end = Date.parse(snapshot.takenAt) / 1000 || 0;
-  const step = snapshot.window.stepSeconds > 0 ? snapshot.window.stepSeconds : 1;
-  const longest = Math.max(0, ...snapshot.metrics.flatMap((m) => [m.trend.canary.length, m.trend.primary.length]));
-  const span = Math.max(snapshot.window.seconds, (longest - 1) * step, 0);
-  const start = end - span;
-  const at = (i: number, n: number) => end - (n - 1 - i) * step;
-  const DAY = 86400;
-  const interval =
-    [15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, DAY].find((s) => span / s <= 6) ??
-    Math.ceil(span / 8 / DAY) * DAY;
-  const ticks: { t: number; label: string }[] = [];
-  if (span > 0) {
-    for (let t = Math.ceil(start / interval) * interval; t <= end + 1e-6; t += interval) {
-      const iso = new Date(t * 1000).toISOString();
-      ticks.push({
-        t,
-        label: interval >= DAY ? iso.slice(5, 10) : interval < 60 ? iso.slice(11, 19) : iso.slice(11, 16),
-      });
-    }
-  }
-  return { start, end, at, ticks };
-}
-
-// ---- SVG helpers ----
-
-interface TextStyle {
-  size: number;
-  weight?: 400 | 700;
-  anchor?: 'start' | 'middle' | 'end';
-  fill?: string;
-  /** A white outline behind the glyphs, for text drawn over lines. */
-  halo?: boolean;
-}
-
-function text(x: number, y: number, content: string, style: TextStyle): string {
-  const attrs = [
-    `x="${r(x)}"`,
-    `y="${r(y)}"`,
-    `font-size="${style.size}"`,
-    style.weight === 700 ? 'font-weight="700"' : '',
-    style.anchor && style.anchor !== 'start' ? `text-anchor="${style.anchor}"` : '',
-    `fill="${style.fill ?? COLOURS.text}"`,
-    style.halo ? 'stroke="#ffffff" stroke-width="5" stroke-linejoin="round" paint-order="stroke"' : '',
-  ].filter(Boolean);
-  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
-}
-
-function line(
-  x1: number,
-  y1: number,
-  x2: number,
-  y2: number,
-  stroke: string,
-  width: number,
-  dash = '',
-  className = '',
-): string {
-  return `<line${className ? ` class="${className}"` : ''} x1="${r(x1)}" y1="${r(y1)}" x2="${r(x2)}" y2="${r(y2)}" stroke="${stroke}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
-}
-
-/** Roughly how wide Roboto sets this text: no DOM to measure it, and layout only needs to avoid overlaps. */
-const textWidth = (content: string, size: number, bold = false): number => content.length * size * (bold ? 0.53 : 0.5);
-
-/** The text, cut with an ellipsis so it fits in `room` pixels. */
-function ellipsize(content: string, size: number, room: number, bold = false): string {
-  if (textWidth(content, size, bold) <= room) return content;
-  const chars = Math.max(1, Math.floor(room / (size * (bold ? 0.53 : 0.5))) - 1);
-  return `${content.slice(0, chars)}…`;
-}
-
-const r = (n: number): string => String(Math.round(n * 10) / 10);
-const isValue = (v: Point | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
-const escapeXml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // ---- PNG ----
 

@@ -1,14 +1,19 @@
 import type { App } from '@slack/bolt';
+import type { DecisionOutcome } from '../domain/outcomes';
+import type { Queue } from '../ports/queue';
 import { currentRun } from '../usecases/current-run';
-import { approve, type DecisionResult, reject, requestRollback, setPause } from '../usecases/decisions';
+import { approve, reject, requestRollback, setPause } from '../usecases/decisions';
 import type { Deps } from '../usecases/deps';
 import { history, listServices, status } from '../usecases/queries';
-import { ACTIONS, REJECT_VIEW, type RequestRef, rejectReasonView, rollbackConfirmation } from './blocks';
+import { decisionText, replyText } from './answers';
+import { ACTIONS, REJECT_VIEW, type RequestRef, rejectReasonView, resultView, rollbackConfirmation } from './blocks';
 import { HELP, parseCommand } from './commands';
+import { historyText, listText, statusText } from './query-answers';
 
 /**
- * The Slack listeners, the same on Lambda, on the local server and in Socket Mode. Each one decides and
- * records within Slack's 3 s, and hands every message it posts to the queue.
+ * The Slack listeners, the same on Lambda, on the local server and in Socket Mode. Each one calls a use case
+ * within Slack's 3 s and renders its outcome for the person who acted; what it posts later goes through the queue
+ * (the use cases' events, and this presenter's own `tell-user` and `snapshot-for-user` jobs).
  */
 export function registerListeners(app: App, deps: Deps, command = '/canary'): void {
   app.command(command, async ({ command: cmd, ack }) => {
@@ -19,11 +24,11 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
       case 'help':
         return ack({ response_type: 'ephemeral', text: HELP });
       case 'list':
-        return ack({ response_type: 'ephemeral', text: await listServices(deps) });
+        return ack({ response_type: 'ephemeral', text: listText(await listServices(deps)) });
       case 'status':
-        return ack({ response_type: 'ephemeral', text: await status(deps, parsed.service) });
+        return ack({ response_type: 'ephemeral', text: statusText(await status(deps, parsed.service)) });
       case 'history':
-        return ack({ response_type: 'ephemeral', text: await history(deps, parsed.service) });
+        return ack({ response_type: 'ephemeral', text: historyText(await history(deps, parsed.service)) });
       case 'snapshot': {
         // Prometheus queries stay off Slack's 3 s path: the worker answers.
         if (!deps.metrics)
@@ -65,7 +70,7 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
       via: click.channel,
       request: { run: ref.r, gate: ref.g, attempt: ref.a },
     });
-    await tell(deps, click.channel, click.user, result);
+    await tell(deps, click.channel, click.user, replyText(result));
   });
 
   app.action(ACTIONS.rollback, async ({ ack, body, action }) => {
@@ -80,7 +85,7 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
       { user: click.user, via: click.channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } },
       'rolled back from Slack',
     );
-    await tell(deps, click.channel, click.user, result);
+    await tell(deps, click.channel, click.user, replyText(result));
   });
 
   // Reject asks for a reason first; the modal must open while the click's trigger_id is fresh (3 s).
@@ -92,21 +97,23 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
     const view = rejectReasonView(click.ref);
     view.private_metadata = JSON.stringify({ ...click.ref, c: click.channel });
     try {
-      await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+      await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
       // An expired trigger or Slack being down: the click must not vanish, and /canary reject still works.
       const detail = error instanceof Error ? error.message : String(error);
-      await tell(deps, click.channel, click.user, {
-        ok: false,
-        message: `The reason dialog could not be opened (${detail}); nothing was rejected. Try again, or use \`/canary reject ${click.ref.s} <reason>\`.`,
-      });
+      await tell(
+        deps,
+        click.channel,
+        click.user,
+        `:no_entry_sign: The reason dialog could not be opened (${detail}); nothing was rejected. Try again, or use \`/canary reject ${click.ref.s} <reason>\`.`,
+      );
     }
   });
 
   app.view(REJECT_VIEW, async ({ ack, body, view }) => {
     const ref = readRef(view.private_metadata) as (RequestRef & { c?: string }) | undefined;
     const reason = view.state.values.reason?.value?.value ?? '';
-    if (!ref) return ack({ response_action: 'errors', errors: { reason: NOT_OURS.message } });
+    if (!ref) return ack({ response_action: 'errors', errors: { reason: NOT_OURS_SENTENCE } });
     const user = body.user?.id;
     if (!user) return ack({ response_action: 'errors', errors: { reason: 'Slack did not say who you are.' } });
     const result = await reject(
@@ -116,18 +123,17 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
       reason,
     );
     // A refusal stays in the dialog, next to the reason; an accepted rejection replaces it with what happens next.
-    if (!result.ok) return ack({ response_action: 'errors', errors: { reason: result.message } });
-    await ack({ response_action: 'update', view: resultView('Rejected', result.message) as never });
-    if (ref.c) await tell(deps, ref.c, user, result);
+    if (result.result === 'refused')
+      return ack({ response_action: 'errors', errors: { reason: decisionText(result) } });
+    await ack({ response_action: 'update', view: resultView('Rejected', decisionText(result)) });
+    if (ref.c) await tell(deps, ref.c, user, replyText(result));
   });
 }
 
 /** A button value the bot did not make (edited, truncated, or from another app): said, never silently ignored. */
-const NOT_OURS: DecisionResult = {
-  ok: false,
-  message:
-    'That button is not one release-bot made (its value cannot be read), so nothing was done. Use the buttons of the newest approval request in the thread, or `/canary`.',
-};
+const NOT_OURS_SENTENCE =
+  'That button is not one release-bot made (its value cannot be read), so nothing was done. Use the buttons of the newest approval request in the thread, or `/canary`.';
+const NOT_OURS = `:no_entry_sign: ${NOT_OURS_SENTENCE}`;
 
 interface Click {
   user: string;
@@ -143,22 +149,12 @@ function readClick(body: { user?: { id?: string }; channel?: { id?: string } }, 
   return { user, channel: body.channel?.id ?? '', ref: readRef(typeof value === 'string' ? value : undefined) };
 }
 
-/** A modal that only says something, with a Close button. */
-const resultView = (title: string, text: string) => ({
-  type: 'modal',
-  title: { type: 'plain_text', text: title },
-  close: { type: 'plain_text', text: 'Close' },
-  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }],
-});
+const reply = (outcome: DecisionOutcome) => ({ response_type: 'ephemeral' as const, text: replyText(outcome) });
 
-const reply = (result: DecisionResult) => ({
-  response_type: 'ephemeral' as const,
-  text: result.ok ? result.message : `:no_entry_sign: ${result.message}`,
-});
-
-async function tell(deps: Deps, channel: string, user: string, result: DecisionResult): Promise<void> {
+/** An answer to a click goes through the queue: the click was acknowledged already. */
+async function tell(deps: { queue: Queue }, channel: string, user: string, text: string): Promise<void> {
   if (!channel) return;
-  await deps.queue.send({ kind: 'tell-user', channel, user, text: reply(result).text });
+  await deps.queue.send({ kind: 'tell-user', channel, user, text });
 }
 
 function readRef(value: string | undefined): RequestRef | undefined {

@@ -1,10 +1,11 @@
+import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextElement, SectionBlock } from '@slack/types';
 import { approvalCount, type Gate, gateTitle } from '../domain/gate';
 import type { ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
+import { headline } from '../domain/snapshot-text';
 import type { ChatMessage } from '../ports/chat';
 import type { ServiceRecord } from '../ports/store';
-import { headline } from '../render/format';
 import { clipMrkdwn as clip, code, escapeMrkdwn, groupMention, mention, mentionList, slackDate } from './mrkdwn';
 import { snapshotBlocks } from './snapshot-blocks';
 
@@ -60,15 +61,13 @@ export function statusMessage(
   ];
   if (run.deployedBy) context.push(`deployed by ${mention(run.deployedBy)}`);
   const metrics = snapshot ? `; ${escapeMrkdwn(headline(snapshot))}` : '';
+  const blocks: KnownBlock[] = [section(lines.join('\n')), ...(snapshot ? snapshotBlocks(snapshot) : [])];
+  if (recent.length) blocks.push(section(recent.join('\n')));
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join(' · ')) }] });
   return {
     // Slack parses the notification text like mrkdwn, so it is escaped just like the blocks.
     text: clip(`${releaseOf(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%${metrics}`),
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
-      ...(snapshot ? snapshotBlocks(snapshot) : []),
-      ...(recent.length ? [{ type: 'section', text: { type: 'mrkdwn', text: clip(recent.join('\n')) } }] : []),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join(' · ')) }] },
-    ],
+    blocks,
   };
 }
 
@@ -94,7 +93,7 @@ export function approvalRequest(
           : `:no_entry: Rejected by ${rejecter(gate)}: ${escapeMrkdwn(gate.rejection?.reason ?? 'no reason given')}`;
   const ref: RequestRef = { s: run.service, r: run.number, g: gate.key, a: attempt };
   const value = JSON.stringify(ref);
-  const blocks: unknown[] = [
+  const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*${title}*\n${status}`) } },
     {
       type: 'context',
@@ -102,38 +101,45 @@ export function approvalRequest(
     },
   ];
   if (!stale && !closed && gate.status === 'pending') {
-    blocks.push({
-      type: 'actions',
-      elements: [
-        { type: 'button', action_id: ACTIONS.approve, style: 'primary', text: plain('Approve'), value },
-        { type: 'button', action_id: ACTIONS.reject, style: 'danger', text: plain('Reject'), value },
-        {
-          type: 'button',
-          action_id: ACTIONS.rollback,
-          text: plain('Roll back'),
-          value,
-          confirm: {
-            title: plain('Roll back?'),
-            text: plain(
-              // Confirm dialogs allow 300 characters.
-              `Flagger will send all traffic back to the primary of ${run.service} and mark this release failed.`.slice(
-                0,
-                300,
-              ),
+    const buttons: Button[] = [
+      { type: 'button', action_id: ACTIONS.approve, style: 'primary', text: plain('Approve'), value },
+      { type: 'button', action_id: ACTIONS.reject, style: 'danger', text: plain('Reject'), value },
+      {
+        type: 'button',
+        action_id: ACTIONS.rollback,
+        text: plain('Roll back'),
+        value,
+        confirm: {
+          title: plain('Roll back?'),
+          text: plain(
+            // Confirm dialogs allow 300 characters.
+            `Flagger will send all traffic back to the primary of ${run.service} and mark this release failed.`.slice(
+              0,
+              300,
             ),
-            confirm: plain('Roll back'),
-            deny: plain('Cancel'),
-            style: 'danger',
-          },
+          ),
+          confirm: plain('Roll back'),
+          deny: plain('Cancel'),
+          style: 'danger',
         },
-      ],
-    });
+      },
+    ];
+    const actions: ActionsBlock = { type: 'actions', elements: buttons };
+    blocks.push(actions);
   }
   // The numbers go between the request and its buttons: read them before you click.
   if (snapshot) blocks.splice(2, 0, ...snapshotBlocks(snapshot));
   const metrics = snapshot ? ` (${escapeMrkdwn(headline(snapshot))})` : '';
   return { text: clip(`${title}: ${status.replace(/^:[a-z_]+: /, '')}${metrics}`), blocks };
 }
+
+/** A modal that only says something, with a Close button. */
+export const resultView = (title: string, text: string): ModalView => ({
+  type: 'modal',
+  title: plain(title),
+  close: plain('Close'),
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text) } }],
+});
 
 /** Shown by `/canary rollback`: nothing happens until the person confirms. */
 export function rollbackConfirmation(run: Run): ChatMessage {
@@ -170,7 +176,7 @@ export function rollbackConfirmation(run: Run): ChatMessage {
   };
 }
 
-export function rejectReasonView(ref: RequestRef): Record<string, unknown> {
+export function rejectReasonView(ref: RequestRef): ModalView {
   return {
     type: 'modal',
     callback_id: REJECT_VIEW,
@@ -222,6 +228,7 @@ const mentions = (gate: Gate): string => mentionList(Object.keys(gate.approvals)
 const rejecter = (gate: Gate): string => mention(gate.rejection?.by ?? 'someone');
 /** The release as mrkdwn: its service name is escaped like any name. */
 const releaseOf = (run: Run): string => escapeMrkdwn(runLabel(run));
-const plain = (text: string) => ({ type: 'plain_text', text, emoji: true });
+const section = (mrkdwn: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn) } });
+const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text, emoji: true });
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const time = (iso: string): string => slackDate(iso, '{time}', `${iso.slice(11, 16)} UTC`);

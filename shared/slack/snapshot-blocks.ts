@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { MetricSnapshot, Snapshot } from '../domain/snapshot';
 import {
   formatDuration,
@@ -10,7 +11,7 @@ import {
   metricSentence,
   REASON_MAX,
   reasonOf,
-} from '../render/format';
+} from '../domain/snapshot-text';
 import { sharedScale, sparkline } from '../render/sparkline';
 import { clipMrkdwn as clip, escapeMrkdwn, slackDate } from './mrkdwn';
 
@@ -37,7 +38,7 @@ const VERDICT_ICON = {
  *   ✅ *Success rate*  canary `98.0 %`  primary `99.9 %`  SLO ≥ 99 %  `▂▃▅▇▆▅▄▃`
  *   ❔ *p95 latency*  canary *no data* (Prometheus timed out)  primary `412 ms`  SLO < 500 ms
  */
-export function snapshotBlocks(snapshot: Snapshot): unknown[] {
+export function snapshotBlocks(snapshot: Snapshot): KnownBlock[] {
   const summary = [
     `${VERDICT_ICON[snapshot.verdict]} *${escapeMrkdwn(headline(snapshot))}*`,
     `Traffic: ${snapshot.split ? formatSplit(snapshot.split) : 'split unknown'}${splitNote(snapshot)}`,

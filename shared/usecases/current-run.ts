@@ -1,7 +1,7 @@
 import type { HookCall, ServiceId } from '../domain/flagger';
 import { applyHook, newRun, placeHook, type Run, sameRelease, supersede } from '../domain/release';
 import type { ReleaseStore, ServiceRecord } from '../ports/store';
-import type { CoreDeps } from './deps';
+import { type CoreDeps, publish } from './deps';
 
 const ATTEMPTS = 12;
 
@@ -84,7 +84,7 @@ export async function updateRun(
   throw new Error(`could not update ${service} release #${number}: too many concurrent writes`);
 }
 
-/** Audit and thread updates for what this call changed: a run started, ended, or was replaced by a newer one. */
+/** Audit and events for what this call changed: a run started, moved on, ended, or was replaced by a newer one. */
 export async function reportRunChanges(deps: CoreDeps, placed: Placed): Promise<void> {
   const { run, superseded } = placed;
   if (!run) return;
@@ -96,37 +96,18 @@ export async function reportRunChanges(deps: CoreDeps, placed: Placed): Promise<
     run: run.number,
     via: 'flagger',
   };
+  const ids = { service: run.service, run: run.number };
   if (placed.started) {
     const detail = `new revision detected${superseded ? `; supersedes release #${superseded.number}` : ''}`;
     await deps.store.appendAudit({ ...entry, action: 'run-started', detail });
-  }
-  if (placed.changed) await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
-  if (placed.ended) {
+    await publish(deps, { type: 'run-started', ...ids, ...(superseded ? { supersedes: superseded.number } : {}) });
+  } else if (placed.ended) {
     await deps.store.appendAudit({ ...entry, action: 'run-ended', detail: run.outcome ?? 'ended' });
-    await closeRun(
-      deps,
-      run,
-      run.outcome === 'succeeded'
-        ? ':tada: Promoted: the primary now runs the new revision.'
-        : ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
-    );
+    await publish(deps, { type: 'run-ended', ...ids, outcome: run.outcome === 'succeeded' ? 'succeeded' : 'failed' });
+  } else if (placed.changed) {
+    await publish(deps, { type: 'run-progressed', ...ids });
   }
   if (superseded) {
-    await closeRun(deps, superseded, `:fast_forward: Superseded: a newer revision started release #${run.number}.`);
-  }
-}
-
-/** Says how the run ended in its thread, and takes the buttons off requests nobody needs to answer any more. */
-async function closeRun(deps: CoreDeps, run: Run, text: string): Promise<void> {
-  await deps.queue.send({ kind: 'announce', service: run.service, run: run.number, key: 'end', text });
-  for (const gate of await deps.store.listGates(run.service, run.number)) {
-    if (gate.status !== 'pending') continue;
-    await deps.queue.send({
-      kind: 'request-approval',
-      service: run.service,
-      run: run.number,
-      gate: gate.key,
-      attempt: gate.attempt,
-    });
+    await publish(deps, { type: 'run-superseded', service: run.service, run: superseded.number, by: run.number });
   }
 }

@@ -1,11 +1,12 @@
 import type { AuditEntry } from '../domain/audit';
+import { gateRef } from '../domain/events';
 import type { ServiceId } from '../domain/flagger';
-import { expiredSentence, type Gate, gateTitle, isExpired, lateDecision } from '../domain/gate';
+import { type Gate, isExpired, lateDecision } from '../domain/gate';
+import { type DecisionOutcome, type RefusalReason, refusal, runRef, withCaveat } from '../domain/outcomes';
 import { type Action, listedById, mayDecide, type ServicePolicy } from '../domain/policy';
-import { deployersOf, type Run, runLabel } from '../domain/release';
+import { deployersOf, type Run } from '../domain/release';
+import { snapshotSummary } from '../domain/snapshot-text';
 import type { Membership } from '../ports/chat';
-import { snapshotSummary } from '../render/format';
-import { escapeMrkdwn, mention } from '../slack/mrkdwn';
 import { currentRun } from './current-run';
 import type { Deps } from './deps';
 
@@ -16,23 +17,13 @@ export interface Decider {
   request?: { run: number; gate: string; attempt: number };
 }
 
-/** The answer shown to the person (ephemerally); `ok` false means refused, with `message` saying why. */
-export interface DecisionResult {
-  ok: boolean;
-  message: string;
-}
-
-export const refused = (message: string): DecisionResult => ({ ok: false, message });
-export const done = (message: string): DecisionResult => ({ ok: true, message });
-
-/** Appends why a group-based answer may be out of date, when the decision depended on the directory. */
-export const withCaveat = (result: DecisionResult, caveat: string | undefined): DecisionResult =>
-  caveat ? { ...result, message: `${result.message} (${caveat})` } : result;
-
-type GateRef = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
+type GateKey = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
 export type Permitted = { policy: ServicePolicy; run: Run | undefined; caveat?: string };
 /** A pending gate open for a decision at `now`, the moment of the decision. */
 export type Target = Permitted & { run: Run; gate: Gate; now: Date };
+
+/** Everything but a decision outcome: a check passed. */
+export const isOutcome = (value: object): value is DecisionOutcome => 'result' in value;
 
 /**
  * Slack allows 3 s for the whole answer; the Directory promises to be bounded, and this is the safety net if it
@@ -45,16 +36,20 @@ export async function permitted(
   service: ServiceId,
   who: Decider,
   action: Action,
-): Promise<Permitted | DecisionResult> {
+): Promise<Permitted | DecisionOutcome> {
   const policy = deps.config.services.get(service);
-  if (!policy) return refused(`${service} is not configured in release-bot.`);
+  if (!policy) return refusal({ code: 'not-configured', service });
   const run = await currentRun(deps.store, service);
   const { groups, caveat } = await membership(deps, policy, who.user);
   const permission = mayDecide(policy, action, who.user, groups, deployersOf(run));
   if (!permission.allowed) {
     const detail = caveat ? `${permission.reason} (${caveat})` : permission.reason;
     await record(deps, who, action, 'refused', run, undefined, detail, service);
-    return withCaveat(refused(`You cannot ${action} this: ${permission.reason}.`), caveat);
+    const why: RefusalReason =
+      permission.why === 'not-approver'
+        ? { code: 'not-approver', action, service, approvers: { ...policy.approvers } }
+        : { code: 'self-approval', action, service };
+    return withCaveat(refusal(why), caveat);
   }
   return caveat ? { policy, run, caveat } : { policy, run };
 }
@@ -86,20 +81,24 @@ export async function pendingGate(
   who: Decider,
   gateName: string | undefined,
   action: 'approve' | 'reject',
-): Promise<Target | DecisionResult> {
+): Promise<Target | DecisionOutcome> {
   const allowed = await permitted(deps, service, who, action);
-  if ('message' in allowed) return allowed;
+  if (isOutcome(allowed)) return allowed;
   const { run } = allowed;
   const now = deps.now();
   // Every refusal of someone allowed to decide is in the audit trail too: a click on a stale button included.
-  const refuse = async (message: string, gate?: Gate): Promise<DecisionResult> => {
-    const result = withCaveat(refused(message), allowed.caveat);
-    await record(deps, who, action, 'refused', run, gate, message, service);
-    return result;
+  const refuse = async (why: RefusalReason, detail: string, gate?: Gate): Promise<DecisionOutcome> => {
+    await record(deps, who, action, 'refused', run, gate, detail, service);
+    return withCaveat(refusal(why), allowed.caveat);
   };
-  if (!run) return refuse(`No release of ${service} is in progress.`);
-  if (who.request && who.request.run !== run.number) return refuse(staleRun(who.request.run, run));
-  if (run.state === 'ended') return refuse(`${runLabel(run)} has ended (${run.outcome}); there is nothing to decide.`);
+  if (!run) return refuse({ code: 'no-release', action, service }, `no release of ${service} is in progress`);
+  if (who.request && who.request.run !== run.number) return refuse(...staleRun(who.request.run, run));
+  if (run.state === 'ended') {
+    return refuse(
+      { code: 'ended', run: runRef(run), outcome: run.outcome },
+      `release #${run.number} has ended (${run.outcome}); there is nothing to decide`,
+    );
+  }
   if (who.request) {
     const ref = { service, run: run.number, key: who.request.gate, attempt: who.request.attempt };
     const gate = await deps.store.getGate(service, run.number, ref.key);
@@ -112,72 +111,81 @@ export async function pendingGate(
   const named = gateName ? pending.filter((g) => g.key === gateName || g.gate === gateName) : pending;
   const open = named.filter((g) => !isExpired(g, now));
   if (open.length === 1 && open[0]) return { ...allowed, run, now, gate: open[0] };
-  if (open.length > 1) return refuse(`Several gates are waiting (${open.map((g) => g.key).join(', ')}); name one.`);
+  if (open.length > 1) {
+    const gates = open.map((g) => g.key);
+    return refuse({ code: 'several-pending', gates }, `several gates are waiting (${gates.join(', ')})`);
+  }
   const expired = named[0];
   if (expired) return withCaveat(await late(deps, { run, now }, expired, who, action, expired), allowed.caveat);
-  const at = gateName ? ` at ${escapeMrkdwn(gateName)}` : '';
-  return refuse(`Nothing of ${runLabel(run)} is waiting for approval${at}.`);
+  const nothing: RefusalReason = { code: 'nothing-pending', run: runRef(run) };
+  if (gateName) nothing.gateName = gateName;
+  return refuse(
+    nothing,
+    `nothing of release #${run.number} is waiting for approval${gateName ? ` at ${gateName}` : ''}`,
+  );
 }
 
 /**
- * The answer to an approval or rejection that found its gate no longer open: someone else decided first, the
+ * The outcome of an approval or rejection that found its gate no longer open: someone else decided first, the
  * request expired or was replaced. It reads the gate as stored (unless given), so the person is told what
  * actually happened to it, and the audit trail records the loser as refused with the winner's decision.
  */
 export async function late(
   deps: Deps,
   context: { run: Run; now: Date },
-  ref: GateRef,
+  ref: GateKey,
   who: Decider,
   action: 'approve' | 'reject',
   known?: Gate | null,
-): Promise<DecisionResult> {
+): Promise<DecisionOutcome> {
   const { run, now } = context;
   const current = (known === undefined ? await deps.store.getGate(ref.service, ref.run, ref.key) : known) ?? undefined;
   const { outcome, why } = lateDecision(current, ref.attempt, who.user, action, now);
-  const { message, detail } = lateAnswer(why, current, ref, action, now, run);
+  const { answer, detail } = lateOutcome(why, current, ref, action, now);
   await record(deps, who, action, outcome, run, current, detail);
-  return outcome === 'duplicate' ? done(message) : refused(message);
+  return answer;
 }
 
-function lateAnswer(
+function lateOutcome(
   why: ReturnType<typeof lateDecision>['why'],
   gate: Gate | undefined,
-  ref: GateRef,
+  ref: GateKey,
   action: 'approve' | 'reject',
   now: Date,
-  run: Run,
-): { message: string; detail: string } {
-  if (!gate || why === 'missing')
-    return { message: 'That approval request no longer exists.', detail: 'no such request' };
+): { answer: DecisionOutcome; detail: string } {
+  if (!gate || why === 'missing') return { answer: refusal({ code: 'request-missing' }), detail: 'no such request' };
   if (why === 'replaced') {
     return {
-      message: 'That approval request expired; use the newer one in the thread.',
+      answer: refusal({ code: 'request-replaced' }),
       detail: `request ${ref.attempt} was replaced by request ${gate.attempt}`,
     };
   }
-  const approvers = Object.keys(gate.approvals).join(', ');
+  const approvers = Object.keys(gate.approvals);
   const by = gate.rejection?.by ?? '?';
   const reason = gate.rejection?.reason ?? '';
   switch (why) {
     case 'same':
       return action === 'approve'
-        ? { message: `You already approved this; it is approved by ${mentions(gate)}.`, detail: 'already approved' }
-        : { message: 'You already rejected this.', detail: 'already rejected' };
+        ? { answer: { result: 'duplicate', code: 'already-approved', approvers }, detail: 'already approved' }
+        : { answer: { result: 'duplicate', code: 'already-rejected' }, detail: 'already rejected' };
     case 'approved':
-      return action === 'approve'
-        ? { message: `This was already approved by ${mentions(gate)}.`, detail: `already approved by ${approvers}` }
-        : {
-            message: `This was already approved by ${mentions(gate)} before your rejection: Flagger may ${gateTitle(gate)}. To stop the release, use \`/canary rollback ${run.service}\` or the Roll back button.`,
-            detail: `lost to the approval by ${approvers}`,
-          };
+      return {
+        answer: refusal({ code: 'lost-to-approval', action, approvers, request: gateRef(gate) }),
+        detail:
+          action === 'approve'
+            ? `already approved by ${approvers.join(', ')}`
+            : `lost to the approval by ${approvers.join(', ')}`,
+      };
     case 'rejected':
       return {
-        message: `${mention(by)} rejected this first (reason: ${escapeMrkdwn(reason)})${action === 'approve' ? ': your approval does not count, and the gate stays closed' : ''}.`,
+        answer: refusal({ code: 'lost-to-rejection', action, by, reason }),
         detail: `lost to the rejection by ${by}: ${reason}`,
       };
     case 'expired':
-      return { message: expiredSentence(gate, now), detail: `request expired at ${gate.expiresAt}` };
+      return {
+        answer: refusal({ code: 'expired', expiresAt: gate.expiresAt, at: now.toISOString() }),
+        detail: `request expired at ${gate.expiresAt}`,
+      };
   }
 }
 
@@ -210,7 +218,8 @@ export async function record(
   await deps.store.appendAudit(entry);
 }
 
-export const staleRun = (asked: number, run: Run): string =>
-  `That request belongs to release #${asked}; ${runLabel(run)} is the current one.`;
-
-export const mentions = (gate: Gate): string => Object.keys(gate.approvals).map(mention).join(', ') || 'nobody';
+/** A decision on a request of an older run: the refusal and its audit detail. */
+export const staleRun = (asked: number, run: Run): [RefusalReason, string] => [
+  { code: 'stale-request', askedRun: asked, run: runRef(run) },
+  `that request belongs to release #${asked}; release #${run.number} is the current one`,
+];

@@ -1,5 +1,7 @@
 import type { BotConfig } from '../config/load';
+import type { ReleaseEvent } from '../domain/events';
 import type { Directory } from '../ports/chat';
+import { queuedEvents } from '../ports/events';
 import type { MetricsSource } from '../ports/metrics';
 import type { Queue } from '../ports/queue';
 import type { ReleaseStore } from '../ports/store';
@@ -8,6 +10,7 @@ import type { ReleaseStore } from '../ports/store';
 export interface CoreDeps {
   config: BotConfig;
   store: ReleaseStore;
+  /** Carries the use cases' events to the presenters (`queuedEvents`). */
   queue: Queue;
   now: () => Date;
   /** Prometheus, when the configuration names one: snapshots and SLO-guarded gates. */
@@ -18,3 +21,7 @@ export interface CoreDeps {
 export interface Deps extends CoreDeps {
   directory: Directory;
 }
+
+/** Records what happened for the presenters, through the queue: the use cases' only way of telling. */
+export const publish = (deps: Pick<CoreDeps, 'queue'>, event: ReleaseEvent): Promise<void> =>
+  queuedEvents(deps.queue).publish(event);

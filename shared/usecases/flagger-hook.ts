@@ -1,23 +1,14 @@
 import { bounded, TEXT_LIMITS } from '../domain/bounds';
+import { gateRef } from '../domain/events';
 import { type GateType, type HookCall, isGateType } from '../domain/flagger';
 import { type Gate, gateKey, gateTitle, isExpired, openGate, rearm } from '../domain/gate';
+import { type HookOutcome, runRef } from '../domain/outcomes';
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
-import { canRollBack, deployersOf, type Run, runLabel } from '../domain/release';
+import { canRollBack, deployersOf, type Run } from '../domain/release';
 import type { ServiceRecord } from '../ports/store';
-import { headline } from '../render/format';
-import { mention } from '../slack/mrkdwn';
 import { recordHook, reportRunChanges, updateRun } from './current-run';
-import type { CoreDeps } from './deps';
+import { type CoreDeps, publish } from './deps';
 import { takeSnapshot } from './snapshot';
-
-/** What Flagger gets back. Flagger treats only 200-202 as yes; refusals are 403 with a sentence (never 5xx). */
-export interface HookAnswer {
-  status: 200 | 403;
-  message: string;
-}
-
-const yes = (message: string): HookAnswer => ({ status: 200, message });
-const no = (message: string): HookAnswer => ({ status: 403, message });
 
 /**
  * A pending request the worker has not marked posted this long after it opened was lost (worker crash, Slack down,
@@ -26,25 +17,33 @@ const no = (message: string): HookAnswer => ({ status: 403, message });
  */
 export const REPOST_AFTER_MS = 5_000;
 
-export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookAnswer> {
+/** Records the call on its run and decides Flagger's answer: open (200) or not (403), with the facts of why. */
+export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookOutcome> {
   const policy = deps.config.services.get(call.service);
   if (!policy) {
-    const message = `${call.service} is not configured in release-bot (${deps.config.file}); add it under services`;
-    return isGateType(call.hook) || call.hook === 'rollback' ? no(message) : yes(`${message}; ${call.hook} ignored`);
+    const open = !(isGateType(call.hook) || call.hook === 'rollback');
+    return { code: 'not-configured', open, service: call.service, hook: call.hook, configFile: deps.config.file };
   }
   const placed = await recordHook(deps.store, call);
   await reportRunChanges(deps, placed);
   const run = placed.run;
 
   if (call.hook === 'rollback') {
-    if (run?.rollback)
-      return yes(`rolling back ${runLabel(run)}: requested by ${run.rollback.by} (${run.rollback.reason})`);
-    return no(run ? `no rollback requested for ${runLabel(run)}` : `no release of ${call.service} is in progress`);
+    if (run?.rollback) return { code: 'rollback', open: true, run: runRef(run), ...pick(run.rollback) };
+    return run
+      ? { code: 'no-rollback', open: false, run: runRef(run) }
+      : { code: 'no-release', open: false, service: call.service };
   }
-  if (!isGateType(call.hook)) return yes(`${call.hook} recorded${run ? ` for ${runLabel(run)}` : ''}`);
-  if (!run) return no(`no release of ${call.service} is in progress`);
+  if (!isGateType(call.hook)) {
+    return run
+      ? { code: 'recorded', open: true, hook: call.hook, run: runRef(run) }
+      : { code: 'recorded', open: true, hook: call.hook };
+  }
+  if (!run) return { code: 'no-release', open: false, service: call.service };
   return answerGate(deps, policy, placed.service, run, call.hook);
 }
+
+const pick = ({ by, reason }: { by: string; reason: string }) => ({ by, reason });
 
 async function answerGate(
   deps: CoreDeps,
@@ -52,40 +51,48 @@ async function answerGate(
   service: ServiceRecord | undefined,
   run: Run,
   gate: GateType,
-): Promise<HookAnswer> {
+): Promise<HookOutcome> {
   if (service?.paused && gate !== 'confirm-rollout') {
-    return no(
-      `${policy.service} is paused by ${service.paused.by} (${service.paused.reason}); /canary resume ${policy.service} to continue`,
-    );
+    return { code: 'paused', open: false, service: policy.service, ...pick(service.paused) };
   }
   // At maxWeight Flagger still calls confirm-traffic-increase once, just before confirm-promotion: no step is left.
   // Only Flagger's own "Advance ... canary weight N" says it is there; a weight the bot answered may not have been
   // applied, and then this call is the step to maxWeight itself, which goes through that step's gate below.
   const atMax = run.weightFrom === 'flagger' && run.weight >= policy.analysis.maxWeight;
-  if (gate === 'confirm-traffic-increase' && atMax) {
-    return yes(`${runLabel(run)} is at its maximum weight; promotion is the next gate`);
-  }
+  if (gate === 'confirm-traffic-increase' && atMax) return { code: 'at-max-weight', open: true, run: runRef(run) };
   const target = gate === 'confirm-traffic-increase' ? nextWeight(policy, run.weight) : undefined;
   const mode = gateMode(policy, gate, target ?? 100);
   if (mode === 'auto') {
     if (target !== undefined) await advanceWeight(deps, run, target);
-    return yes(`${gate} is automatic for ${policy.service}`);
+    return { code: 'automatic', open: true, service: policy.service, gate };
   }
   if (mode === 'slo') return answerBySlo(deps, policy, run, gate, target);
   const { request, reopenedFor } = await currentRequest(deps, policy, run, gate, target);
   const { counted, withdrawn } = countedApprovals(policy, run, request);
+  const facts = { run: runRef(run), request: gateRef(request) };
   switch (request.status) {
     case 'approved':
       if (target !== undefined) await advanceWeight(deps, run, target);
-      return yes(`approved by ${counted.join(', ')}: ${gateTitle(request)} for ${runLabel(run)}`);
+      return { code: 'approved', open: true, ...facts, approvers: counted };
     case 'rejected':
       await finishRejection(deps, run, request);
-      return no(`rejected by ${request.rejection?.by}: ${request.rejection?.reason}`);
+      return {
+        code: 'rejected',
+        open: false,
+        ...facts,
+        by: request.rejection?.by ?? '',
+        reason: request.rejection?.reason ?? '',
+      };
     case 'pending':
-      return no(
-        `waiting for approval to ${gateTitle(request)} for ${runLabel(run)}: ` +
-          `${counted.length}/${request.quorum} approvals from ${approverList(policy)}${selfApprovalNote([...reopenedFor, ...withdrawn])}`,
-      );
+      return {
+        code: 'waiting-for-approval',
+        open: false,
+        ...facts,
+        count: counted.length,
+        quorum: request.quorum,
+        approvers: { users: [...policy.approvers.users], groups: [...policy.approvers.groups] },
+        notCounted: [...reopenedFor, ...withdrawn],
+      };
   }
 }
 
@@ -102,11 +109,6 @@ function countedApprovals(policy: ServicePolicy, run: Run, gate: Gate): { counte
     withdrawn: approvers.filter((user) => deployers.includes(user)),
   };
 }
-
-const selfApprovalNote = (withdrawn: string[]): string =>
-  withdrawn.length === 0
-    ? ''
-    : ` (not counted: ${withdrawn.join(', ')}, who deployed this release and may not approve it)`;
 
 /**
  * A rejection decides the gate, then records the rollback on the run in a second write. If its writer stopped in
@@ -139,7 +141,13 @@ async function finishRejection(deps: CoreDeps, run: Run, gate: Gate): Promise<vo
         TEXT_LIMITS.auditDetail,
       ),
     });
-    await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
+    await publish(deps, {
+      type: 'rollback-requested',
+      service: run.service,
+      run: run.number,
+      by: rejection.by,
+      cause: 'rejection',
+    });
   }
 }
 
@@ -150,15 +158,14 @@ async function answerBySlo(
   run: Run,
   gate: GateType,
   target: number | undefined,
-): Promise<HookAnswer> {
-  if (!deps.metrics) return no(`${gate} of ${policy.service} waits for SLOs, but no Prometheus is configured`);
+): Promise<HookOutcome> {
+  if (!deps.metrics) return { code: 'slo-unavailable', open: false, service: policy.service, gate };
   const snapshot = await takeSnapshot(deps.metrics, policy, deps.now(), run.weight);
   await deps.store.saveSnapshot(run.number, 'latest', snapshot);
-  await deps.queue.send({ kind: 'sync-thread', service: run.service, run: run.number });
-  if (snapshot.verdict !== 'pass')
-    return no(`${gate} of ${runLabel(run)} waits for passing SLOs: ${headline(snapshot)}`);
+  await publish(deps, { type: 'snapshot-taken', service: run.service, run: run.number });
+  if (snapshot.verdict !== 'pass') return { code: 'slo-waiting', open: false, run: runRef(run), gate, snapshot };
   if (target !== undefined) await advanceWeight(deps, run, target);
-  return yes(`${gate} of ${runLabel(run)}: all SLOs pass`);
+  return { code: 'slo-passed', open: true, run: runRef(run), gate };
 }
 
 /**
@@ -181,21 +188,14 @@ async function currentRequest(
   let request = stored;
   if (created) {
     await audit(deps, request, 'gate-opened', `approval requested to ${gateTitle(request)}`);
-    await deps.queue.send(requestJob(request));
+    await publish(deps, { type: 'gate-opened', ...gateRef(request) });
   } else if (isExpired(request, now) && (await settleQuorumReachedInTime(deps, policy, run, request))) {
     request.status = 'approved';
   } else if (isExpired(request, now)) {
     const next = rearm(request, policy, now);
     if (await deps.store.rearmGate(next, request.attempt)) {
       await audit(deps, next, 'gate-reopened', `request ${request.attempt} expired without a decision; asking again`);
-      await deps.queue.send({
-        kind: 'announce',
-        service: run.service,
-        run: run.number,
-        key: `expired:${request.key}#${request.attempt}`,
-        text: `:hourglass: The request to ${gateTitle(request)} expired without enough approvals. Asking again.`,
-      });
-      await deps.queue.send(requestJob(next));
+      await publish(deps, { type: 'gate-expired', ...gateRef(request), next: next.attempt });
     }
     request = (await deps.store.getGate(run.service, run.number, request.key)) ?? next;
   } else if (request.status === 'pending') {
@@ -206,8 +206,8 @@ async function currentRequest(
       request.requestPosted !== request.attempt &&
       now.getTime() - Date.parse(request.openedAt) >= REPOST_AFTER_MS
     ) {
-      // Nobody was asked: the request was never posted. Ask again; the job posts it once.
-      await deps.queue.send(requestJob(request));
+      // Nobody was asked: the request was never posted. Ask again; the presenter posts it once.
+      await publish(deps, { type: 'gate-request-lost', ...gateRef(request) });
     }
   } else if (request.status === 'approved' && countedApprovals(policy, run, request).counted.length < request.quorum) {
     const withdrawn = countedApprovals(policy, run, request).withdrawn;
@@ -229,9 +229,6 @@ async function settleQuorumReachedInTime(deps: CoreDeps, policy: ServicePolicy, 
   return deps.store.decideGate(request, { status: 'approved' }, reachedAt);
 }
 
-const requestJob = (gate: Gate) =>
-  ({ kind: 'request-approval', service: gate.service, run: gate.run, gate: gate.key, attempt: gate.attempt }) as const;
-
 /**
  * The gate was approved with the approval of someone a later hook named as the deployer: that approval no longer
  * counts, so the gate opens again as a new attempt (new buttons), keeping the approvals that still count.
@@ -244,16 +241,7 @@ async function withdrawSelfApproval(deps: CoreDeps, policy: ServicePolicy, run: 
   if (await deps.store.reopenGate(next, request.attempt)) {
     const who = withdrawn.join(', ');
     await audit(deps, next, 'gate-reopened', `approval by ${who} withdrawn: named as this release's deployer`);
-    await deps.queue.send({
-      kind: 'announce',
-      service: run.service,
-      run: run.number,
-      key: `self-approval:${request.key}#${request.attempt}`,
-      text:
-        `:warning: The approval of ${withdrawn.map(mention).join(', ')} no longer counts: Flagger named them as ` +
-        `the deployer of this release. Asking again to ${gateTitle(request)}.`,
-    });
-    await deps.queue.send(requestJob(next));
+    await publish(deps, { type: 'approval-withdrawn', ...gateRef(request), users: withdrawn, next: next.attempt });
   }
   return (await deps.store.getGate(run.service, run.number, request.key)) ?? next;
 }
@@ -285,6 +273,3 @@ async function audit(
     evidence: gate.evidence,
   });
 }
-
-const approverList = (policy: ServicePolicy): string =>
-  [...policy.approvers.users, ...policy.approvers.groups.map((g) => `group ${g}`)].join(', ');

@@ -191,7 +191,7 @@ describe('Function: fitted', () => {
   });
 
   it('keeps a small job as it is', () => {
-    const job: Job = { kind: 'announce', service: PRODUCT, run: 1, key: 'end', text: 'promoted' };
+    const job: Job = { kind: 'sync-thread', service: PRODUCT, run: 1 };
 
     expect(fitted(job)).toBe(job);
   });

@@ -167,8 +167,8 @@ describe('Function: mayDecide', () => {
     // Assert
     expect(permission).toEqual({
       allowed: false,
-      reason:
-        'you are not an approver for production/product-service (approvers: <@U0ALICE>, <@U0BOB>, <!subteam^S0SRE>)',
+      why: 'not-approver',
+      reason: 'you are not an approver for production/product-service (approvers: @U0ALICE, @U0BOB, @S0SRE)',
     });
   });
 
@@ -182,6 +182,7 @@ describe('Function: mayDecide', () => {
     // Assert
     expect(permission).toEqual({
       allowed: false,
+      why: 'not-approver',
       reason: 'you are not an approver for production/product-service (no approvers are configured)',
     });
   });
@@ -196,6 +197,7 @@ describe('Function: mayDecide', () => {
     // Assert
     expect(permission).toEqual({
       allowed: false,
+      why: 'self-approval',
       reason: "you deployed this release of production/product-service, and it needs someone else's approval",
     });
   });
@@ -232,6 +234,7 @@ describe('Function: mayDecide', () => {
     // Assert
     expect(permission).toEqual({
       allowed: false,
+      why: 'self-approval',
       reason:
         "you deployed this release of production/product-service, and resuming moves traffic again, so it needs someone else's approval",
     });
@@ -314,7 +317,7 @@ describe('Function: listedById', () => {
 });
 
 describe('Function: describeApprovers', () => {
-  it('lists users then groups as Slack mentions', () => {
+  it('lists users then groups as plain @IDs, for the audit trail (no chat markup)', () => {
     // Arrange
     const policy = aPolicy({ approvers: { users: ['U0A'], groups: ['S0B', 'S0C'] } });
 
@@ -322,17 +325,17 @@ describe('Function: describeApprovers', () => {
     const text = describeApprovers(policy);
 
     // Assert
-    expect(text).toBe('approvers: <@U0A>, <!subteam^S0B>, <!subteam^S0C>');
+    expect(text).toBe('approvers: @U0A, @S0B, @S0C');
   });
 
-  it('shows an ID that is not a Slack ID as escaped text, never as a mention', () => {
+  it('says so when nobody is configured', () => {
     // Arrange
-    const policy = aPolicy({ approvers: { users: ['<!channel>'], groups: ['S0B|<!here>'] } });
+    const policy = aPolicy({ approvers: { users: [], groups: [] } });
 
     // Act
     const text = describeApprovers(policy);
 
     // Assert
-    expect(text).toBe('approvers: &lt;!channel&gt;, S0B|&lt;!here&gt;');
+    expect(text).toBe('no approvers are configured');
   });
 });

@@ -529,7 +529,7 @@ describe('Helper: limitViolations', () => {
             { type: 'button', action_id: long(256), value: long(2001), text: { type: 'plain_text', text: 'Go' } },
           ],
         },
-        ...Array.from({ length: 49 }, () => ({ type: 'divider' })),
+        ...Array.from({ length: 49 }, () => ({ type: 'divider' as const })),
       ],
     };
 

@@ -19,6 +19,7 @@ import {
   mention,
   slackDate,
 } from '../../shared/slack/mrkdwn';
+import { historyText, listText, statusText } from '../../shared/slack/query-answers';
 import { snapshotBlocks, snapshotText } from '../../shared/slack/snapshot-blocks';
 import type { Deps } from '../../shared/usecases/deps';
 import { history, listServices, status } from '../../shared/usecases/queries';
@@ -284,9 +285,9 @@ describe('Property: nobody speaks in the bot’s voice', () => {
           const texts = [
             ...parsed.map((p) => ('error' in p ? p.error : '')),
             HELP,
-            await listServices(deps),
-            await status(deps, SERVICE),
-            await history(deps, SERVICE),
+            listText(await listServices(deps)),
+            statusText(await status(deps, SERVICE)),
+            historyText(await history(deps, SERVICE)),
           ];
           const ids = [r.rollbackBy, pausedBy, ...audits.map((a) => a.actor)];
           expect(texts.filter(foreignMarkup(ids))).toEqual([]);

@@ -3,10 +3,13 @@ import { MemoryStore } from '../../shared/adapters/memory-store';
 import { parseConfig } from '../../shared/config/load';
 import { TEXT_LIMITS } from '../../shared/domain/bounds';
 import type { Gate } from '../../shared/domain/gate';
+import type { DecisionOutcome } from '../../shared/domain/outcomes';
 import type { Run } from '../../shared/domain/release';
 import type { Directory, Membership } from '../../shared/ports/chat';
 import type { Job } from '../../shared/ports/queue';
-import { approve, type DecisionResult, reject, requestRollback, setPause } from '../../shared/usecases/decisions';
+import { decisionText } from '../../shared/slack/answers';
+import { replyFor } from '../../shared/slack/replies';
+import { approve, reject, requestRollback, setPause } from '../../shared/usecases/decisions';
 import type { Deps } from '../../shared/usecases/deps';
 import { aGate, aRun } from '../fixtures/builders';
 
@@ -67,12 +70,19 @@ async function setUp(options: { run?: Partial<Run>; gate?: Partial<Gate>; direct
   await store.openGate(aGate({ service: SERVICE, quorum: 1, openedAt: OPENED, expiresAt: EXPIRES, ...options.gate }));
   const gate = async () => store.getGate(SERVICE, 1, 'confirm-promotion');
   const audit = async () => store.listAudit(SERVICE, 1000);
-  const announced = () => jobs.flatMap((job) => (job.kind === 'announce' ? [job.text] : []));
+  const events = () => jobs.flatMap((job) => (job.kind === 'event' ? [job.event] : []));
+  /** The thread replies the Slack presenter makes of the events published. */
+  const announced = () => events().flatMap((event) => replyFor(event)?.text ?? []);
   const setNow = (at: Date) => {
     now = at;
   };
-  return { deps, store, jobs, gate, audit, announced, setNow };
+  return { deps, store, jobs, events, gate, audit, announced, setNow };
 }
+
+/** Took effect, or the person's own decision already holds. */
+const ok = (outcome: DecisionOutcome | undefined) => outcome !== undefined && outcome.result !== 'refused';
+/** The outcome as the Slack presenter tells it to the person. */
+const said = (outcome: DecisionOutcome) => decisionText(outcome);
 
 const who = (user: string, request = true) => ({ user, via: 'C0RELEASES1', ...(request ? { request: REQUEST } : {}) });
 const expired =
@@ -90,7 +100,8 @@ describe('Use case: decisions on an expired request', () => {
 
       const result = await approve(t.deps, SERVICE, who(ALICE, path === 'button'));
 
-      expect(result).toEqual({ ok: false, message: expired });
+      expect(result).toMatchObject({ result: 'refused', code: 'expired' });
+      expect(said(result)).toBe(expired);
       expect(await t.gate()).toMatchObject({ status: 'pending', approvals: {} });
       expect((await t.audit())[0]).toMatchObject({ actor: ALICE, action: 'approve', outcome: 'refused' });
       expect(t.announced()).toEqual([]);
@@ -102,7 +113,8 @@ describe('Use case: decisions on an expired request', () => {
 
     const result = await reject(t.deps, SERVICE, who(BOB), 'too slow');
 
-    expect(result).toEqual({ ok: false, message: expired });
+    expect(result).toMatchObject({ result: 'refused', code: 'expired' });
+    expect(said(result)).toBe(expired);
     expect((await t.gate())?.status).toBe('pending');
     expect((await t.store.getRun(SERVICE, 1))?.rollback).toBeUndefined();
     expect((await t.audit())[0]).toMatchObject({ actor: BOB, action: 'reject', outcome: 'refused' });
@@ -115,7 +127,7 @@ describe('Use case: decisions on an expired request', () => {
     t.setNow(new Date('2025-03-04T10:59:59.999Z'));
     const before = await approve(t.deps, SERVICE, who(BOB));
 
-    expect([atExpiry.ok, before.ok]).toEqual([false, true]);
+    expect([ok(atExpiry), ok(before)]).toEqual([false, true]);
     expect(await t.gate()).toMatchObject({ status: 'approved', approvals: { [BOB]: '2025-03-04T10:59:59.999Z' } });
   });
 });
@@ -126,8 +138,8 @@ describe('Use case: self-approval belongs to the release run', () => {
 
     const result = await approve(t.deps, SERVICE, who(BOB));
 
-    expect(result.ok).toBe(false);
-    expect(result.message).toContain(
+    expect(ok(result)).toBe(false);
+    expect(said(result)).toContain(
       "you deployed this release of production/product-service, and it needs someone else's approval",
     );
     expect((await t.gate())?.status).toBe('pending');
@@ -138,7 +150,7 @@ describe('Use case: self-approval belongs to the release run', () => {
 
     const rejected = await reject(t.deps, SERVICE, who(ALICE), 'I broke it');
 
-    expect(rejected.ok).toBe(true);
+    expect(ok(rejected)).toBe(true);
     expect((await t.gate())?.rejection?.by).toBe(ALICE);
     expect((await t.audit())[0]).toMatchObject({ actor: ALICE, action: 'reject', outcome: 'accepted' });
   });
@@ -148,7 +160,8 @@ describe('Use case: self-approval belongs to the release run', () => {
 
     const rollback = await requestRollback(t.deps, SERVICE, who(ALICE, false), 'really');
 
-    expect(rollback).toEqual({ ok: true, message: expect.stringContaining('Rollback requested') });
+    expect(rollback).toMatchObject({ result: 'accepted', code: 'rollback-requested' });
+    expect(said(rollback)).toContain('Rollback requested');
     expect((await t.store.getRun(SERVICE, 1))?.rollback?.by).toBe(ALICE);
   });
 
@@ -158,9 +171,9 @@ describe('Use case: self-approval belongs to the release run', () => {
     const paused = await setPause(t.deps, SERVICE, who(ALICE, false), true, 'hold on');
     const resumed = await setPause(t.deps, SERVICE, who(ALICE, false), false);
 
-    expect(paused.ok).toBe(true);
-    expect(resumed.ok).toBe(false);
-    expect(resumed.message).toContain('resuming moves traffic again');
+    expect(ok(paused)).toBe(true);
+    expect(ok(resumed)).toBe(false);
+    expect(said(resumed)).toContain('resuming moves traffic again');
     expect((await t.store.getService(SERVICE))?.paused?.by).toBe(ALICE);
   });
 });
@@ -168,19 +181,18 @@ describe('Use case: self-approval belongs to the release run', () => {
 describe('Use case: racing decisions tell the truth', () => {
   it('tells an approver whose approval lost to a rejection landing in between, and audits it refused', async () => {
     const t = await setUp();
-    let rejection: DecisionResult | undefined;
+    let rejection: DecisionOutcome | undefined;
     t.store.afterApproval = async () => {
       rejection = await reject(t.deps, SERVICE, who(BOB), 'error rate');
     };
 
     const approval = await approve(t.deps, SERVICE, who(ALICE));
 
-    expect(rejection?.ok).toBe(true);
-    expect(approval).toEqual({
-      ok: false,
-      message:
-        '<@U0APPROVER01> rejected this first (reason: error rate): your approval does not count, and the gate stays closed.',
-    });
+    expect(ok(rejection)).toBe(true);
+    expect(approval).toMatchObject({ result: 'refused', code: 'lost-to-rejection', by: BOB, reason: 'error rate' });
+    expect(said(approval)).toBe(
+      '<@U0APPROVER01> rejected this first (reason: error rate): your approval does not count, and the gate stays closed.',
+    );
     const entry = (await t.audit()).find((a) => a.actor === ALICE);
     expect(entry).toMatchObject({
       action: 'approve',
@@ -196,9 +208,9 @@ describe('Use case: racing decisions tell the truth', () => {
 
     const rejection = await reject(t.deps, SERVICE, who(BOB), 'too late');
 
-    expect(rejection.ok).toBe(false);
-    expect(rejection.message).toContain('This was already approved by <@U0APPROVER00> before your rejection');
-    expect(rejection.message).toContain('`/canary rollback production/product-service` or the Roll back button');
+    expect(ok(rejection)).toBe(false);
+    expect(said(rejection)).toContain('This was already approved by <@U0APPROVER00> before your rejection');
+    expect(said(rejection)).toContain('`/canary rollback production/product-service` or the Roll back button');
     expect((await t.audit())[0]).toMatchObject({ actor: BOB, action: 'reject', outcome: 'refused' });
     expect((await t.store.getRun(SERVICE, 1))?.rollback).toBeUndefined();
   });
@@ -209,8 +221,8 @@ describe('Use case: racing decisions tell the truth', () => {
 
     const approval = await approve(t.deps, SERVICE, who(ALICE));
 
-    expect(approval.ok).toBe(false);
-    expect(approval.message).toContain('<@U0APPROVER01> rejected this first (reason: p95)');
+    expect(ok(approval)).toBe(false);
+    expect(said(approval)).toContain('<@U0APPROVER01> rejected this first (reason: p95)');
     expect((await t.audit())[0]).toMatchObject({
       actor: ALICE,
       outcome: 'refused',
@@ -236,7 +248,11 @@ describe('Use case: racing decisions tell the truth', () => {
       expect(gate?.status).not.toBe('pending');
       // Nobody whose side lost is told it won; each of them is told what the gate became.
       people.forEach((p, i) => {
-        if (p.action === lost) expect(results[i]).toEqual({ ok: false, message: expect.stringContaining(truth) });
+        const result = results[i];
+        if (p.action === lost && result) {
+          expect(result.result).toBe('refused');
+          expect(said(result)).toContain(truth);
+        }
       });
       const audit = await t.audit();
       expect(audit.filter((a) => a.action === lost).map((a) => a.outcome)).toEqual(
@@ -257,7 +273,7 @@ describe('Use case: bounded reasons and audit entries', () => {
     const result = await reject(t.deps, SERVICE, who(ALICE), reason);
 
     const stored = (await t.gate())?.rejection?.reason ?? '';
-    expect(result.ok).toBe(true);
+    expect(ok(result)).toBe(true);
     expect(stored.length).toBeLessThan(TEXT_LIMITS.reason + 60);
     expect(stored).toContain('(19500 more characters cut)');
     expect((await t.store.getRun(SERVICE, 1))?.rollback?.reason.length).toBeLessThan(TEXT_LIMITS.reason + 80);
@@ -287,7 +303,7 @@ describe('Use case: a slow or failing Slack directory', () => {
 
     const result = await approve(t.deps, SERVICE, who(ALICE));
 
-    expect(result.ok).toBe(true);
+    expect(ok(result)).toBe(true);
     expect(directory.asked).toEqual([]);
   });
 
@@ -298,8 +314,8 @@ describe('Use case: a slow or failing Slack directory', () => {
     const result = await approve(t.deps, SERVICE, who('U0ONCALL01'));
 
     expect(Date.now() - started).toBeLessThan(2900); // inside Slack's 3 s, with room for a loaded machine
-    expect(result.ok).toBe(false);
-    expect(result.message).toContain('(group membership unknown: Slack did not answer in time)');
+    expect(ok(result)).toBe(false);
+    expect(said(result)).toContain('(group membership unknown: Slack did not answer in time)');
   });
 
   it('refuses a group member with a sentence when the directory throws, and still lets listed users decide', async () => {
@@ -311,8 +327,8 @@ describe('Use case: a slow or failing Slack directory', () => {
     const member = await approve(t.deps, SERVICE, who('U0ONCALL01'));
     const listed = await approve(t.deps, SERVICE, who(ALICE));
 
-    expect(member.message).toContain('(group membership unknown: the Slack lookup failed)');
-    expect(listed.ok).toBe(true);
+    expect(said(member)).toContain('(group membership unknown: the Slack lookup failed)');
+    expect(ok(listed)).toBe(true);
   });
 
   it("says when a group member's approval rests on membership the directory could not refresh", async () => {
@@ -321,7 +337,8 @@ describe('Use case: a slow or failing Slack directory', () => {
 
     const result = await approve(t.deps, SERVICE, who('U0ONCALL01'));
 
-    expect(result).toEqual({ ok: true, message: expect.stringContaining(`(${caveat})`) });
+    expect(result).toMatchObject({ result: 'accepted', code: 'gate-approved', caveat });
+    expect(said(result)).toContain(`(${caveat})`);
     expect((await t.gate())?.status).toBe('approved');
   });
 });
@@ -349,11 +366,133 @@ describe('Use case: text from people reaches Slack escaped', () => {
             await reject(t.deps, SERVICE, who(CAROL), reason),
             await requestRollback(t.deps, SERVICE, who('U0STRANGER', false), reason),
           ];
-          const texts = [...answers.map((a) => a.message), ...t.announced()];
+          const texts = [...answers.map(said), ...t.announced()];
           return texts.every((text) => !withoutOwnMentions(text).includes('<'));
         },
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('Use case: decisions return outcomes and publish events', () => {
+  it('approve: counts an approval below the quorum, and publishes approval-counted', async () => {
+    const t = await setUp({ gate: { quorum: 2 } });
+
+    const result = await approve(t.deps, SERVICE, who(ALICE));
+
+    expect(result).toEqual({ result: 'accepted', code: 'approval-counted', count: 1, quorum: 2 });
+    expect(t.events()).toEqual([
+      expect.objectContaining({
+        type: 'approval-counted',
+        service: SERVICE,
+        run: 1,
+        key: 'confirm-promotion',
+        user: ALICE,
+        count: 1,
+        quorum: 2,
+      }),
+    ]);
+  });
+
+  it('approve: opens the gate at the quorum, and publishes gate-approved with the approvers', async () => {
+    const t = await setUp();
+
+    const result = await approve(t.deps, SERVICE, who(ALICE));
+
+    expect(result).toMatchObject({
+      result: 'accepted',
+      code: 'gate-approved',
+      request: { key: 'confirm-promotion', attempt: 1 },
+    });
+    expect(t.events()).toEqual([expect.objectContaining({ type: 'gate-approved', approvers: [ALICE] })]);
+  });
+
+  it('approve twice: a duplicate with the tally, and no second event', async () => {
+    const t = await setUp({ gate: { quorum: 2 } });
+
+    await approve(t.deps, SERVICE, who(ALICE));
+    const again = await approve(t.deps, SERVICE, who(ALICE));
+
+    expect(again).toEqual({ result: 'duplicate', code: 'already-counted', count: 1, quorum: 2 });
+    expect(t.events()).toHaveLength(1);
+  });
+
+  it('reject: publishes gate-rejected with the rollback it led to, and answers with the same facts', async () => {
+    const t = await setUp({ run: { hooks: [] } });
+
+    const result = await reject(t.deps, SERVICE, who(BOB), 'p95 doubled');
+
+    expect(result).toEqual({ result: 'accepted', code: 'rejected', rollback: true, rollbackHookSeen: false });
+    expect(t.events()).toEqual([
+      expect.objectContaining({
+        type: 'gate-rejected',
+        by: BOB,
+        reason: 'p95 doubled',
+        rollback: true,
+        rollbackHookSeen: false,
+      }),
+    ]);
+    expect(said(result)).toContain('Warning: Flagger has not called the rollback webhook for this release');
+  });
+
+  it('refuses someone not listed with the approvers as data, and publishes nothing', async () => {
+    const t = await setUp();
+
+    const result = await approve(t.deps, SERVICE, who('U0STRANGER'));
+
+    expect(result).toMatchObject({
+      result: 'refused',
+      code: 'not-approver',
+      action: 'approve',
+      approvers: { users: APPROVERS, groups: ['S0SRE00001'] },
+    });
+    expect(t.events()).toEqual([]);
+  });
+
+  it('refuses a click on a request of an older run as stale', async () => {
+    const t = await setUp();
+
+    const result = await approve(t.deps, SERVICE, { user: ALICE, via: 'C0RELEASES1', request: { ...REQUEST, run: 7 } });
+
+    expect(result).toEqual({
+      result: 'refused',
+      code: 'stale-request',
+      askedRun: 7,
+      run: { service: SERVICE, number: 1 },
+    });
+  });
+
+  it('rollback: publishes rollback-requested by a person; a second request is a duplicate naming the first', async () => {
+    const t = await setUp();
+
+    const first = await requestRollback(t.deps, SERVICE, who(ALICE, false), 'bad');
+    const second = await requestRollback(t.deps, SERVICE, who(BOB, false), 'bad too');
+
+    expect(first).toMatchObject({ result: 'accepted', code: 'rollback-requested' });
+    expect(second).toMatchObject({ result: 'duplicate', code: 'rollback-already-requested', by: ALICE });
+    expect(t.events()).toEqual([expect.objectContaining({ type: 'rollback-requested', by: ALICE, cause: 'person' })]);
+  });
+
+  it('refuses a rollback while Waiting: nothing has moved to the canary', async () => {
+    const t = await setUp({ run: { phase: 'Waiting', state: 'awaiting-start' } });
+
+    const result = await requestRollback(t.deps, SERVICE, who(ALICE, false), 'bad');
+
+    expect(result).toMatchObject({ result: 'refused', code: 'not-rollable', phase: 'Waiting' });
+  });
+
+  it('pause then resume: publishes paused and resumed with the run; pausing again is a duplicate', async () => {
+    const t = await setUp();
+
+    await setPause(t.deps, SERVICE, who(ALICE, false), true, 'hold');
+    const again = await setPause(t.deps, SERVICE, who(ALICE, false), true);
+    await setPause(t.deps, SERVICE, who(BOB, false), false);
+
+    expect(again).toEqual({ result: 'duplicate', code: 'already-paused', service: SERVICE });
+    expect(t.events().map((e) => [e.type, e.run])).toEqual([
+      ['paused', 1],
+      ['resumed', 1],
+    ]);
   });
 });

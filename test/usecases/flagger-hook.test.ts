@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import type { ReleaseEvent } from '../../shared/domain/events';
 import type { HookCall, HookType, Phase } from '../../shared/domain/flagger';
 import type { ServicePolicy } from '../../shared/domain/policy';
+import { flaggerAnswer } from '../../shared/http/flagger-answer';
 import type { Chat, ChatMessage } from '../../shared/ports/chat';
 import type { Job, Queue } from '../../shared/ports/queue';
+import { replyFor } from '../../shared/slack/replies';
+import { runJob } from '../../shared/slack/thread-presenter';
 import { currentRun } from '../../shared/usecases/current-run';
 import { handleHook, REPOST_AFTER_MS } from '../../shared/usecases/flagger-hook';
-import { runJob } from '../../shared/usecases/worker';
 import { aPolicy } from '../fixtures/builders';
 
 const SERVICE = 'production/product-service';
@@ -20,7 +23,20 @@ class RecordingQueue implements Queue {
   async send(job: Job): Promise<void> {
     this.jobs.push(job);
   }
-  requests = () => this.jobs.filter((j) => j.kind === 'request-approval');
+  events = (): ReleaseEvent[] => this.jobs.flatMap((j) => (j.kind === 'event' ? [j.event] : []));
+  /** The queued events that ask the presenter to post an approval request. */
+  requests = () => this.jobs.filter((j) => j.kind === 'event' && askedFor(j) !== undefined);
+  /** The thread replies the Slack presenter makes of the events. */
+  replies = () => this.events().flatMap((e) => replyFor(e)?.text ?? []);
+}
+
+/** Which request (gate key and attempt) an event asks to be posted, if any. */
+function askedFor(job: Job | undefined): { gate: string; attempt: number } | undefined {
+  if (job?.kind !== 'event') return undefined;
+  const e = job.event;
+  if (e.type === 'gate-opened' || e.type === 'gate-request-lost') return { gate: e.key, attempt: e.attempt };
+  if (e.type === 'gate-expired' || e.type === 'approval-withdrawn') return { gate: e.key, attempt: e.next };
+  return undefined;
 }
 
 /** handleHook against an in-memory store, a recording queue and a clock the test moves. */
@@ -31,9 +47,10 @@ function bot(overrides: Partial<ServicePolicy> = {}) {
   const queue = new RecordingQueue();
   let now = T0;
   const deps = { config, store, queue, now: () => new Date(now) };
-  const call = (hook: HookType, metadata: Record<string, string> = {}, phase: Phase = 'Progressing') => {
+  const call = async (hook: HookType, metadata: Record<string, string> = {}, phase: Phase = 'Progressing') => {
     const hookCall: HookCall = { hook, service: SERVICE, phase, checksum: C1, metadata, receivedAt: new Date(now) };
-    return handleHook(deps, hookCall);
+    const outcome = await handleHook(deps, hookCall);
+    return { ...flaggerAnswer(outcome), outcome };
   };
   const event = (message: string, eventType: 'Normal' | 'Warning' = 'Normal') =>
     call('event', { eventMessage: message, eventType });
@@ -162,7 +179,7 @@ describe('Use case: handleHook (where the weight comes from)', () => {
     expect(asked.message).toContain('waiting for approval to shift 50% of traffic');
     expect(unconfirmed.status).toBe(403);
     expect(unconfirmed.message).toContain('waiting for approval to shift 50% of traffic');
-    expect(confirmed).toEqual({ status: 200, message: expect.stringContaining('is at its maximum weight') });
+    expect(confirmed).toMatchObject({ status: 200, message: expect.stringContaining('is at its maximum weight') });
   });
 });
 
@@ -182,10 +199,8 @@ describe('Use case: handleHook (the deployer of the run)', () => {
     expect(answer.message).toContain('0/1 approvals');
     expect(answer.message).toContain('not counted: U0ALICE, who deployed this release and may not approve it');
     expect(gate).toMatchObject({ status: 'pending', attempt: 2, approvals: {} });
-    expect(b.queue.requests().at(-1)).toMatchObject({ gate: 'confirm-promotion', attempt: 2 });
-    expect(b.queue.jobs.some((j) => j.kind === 'announce' && j.text.includes('<@U0ALICE> no longer counts'))).toBe(
-      true,
-    );
+    expect(askedFor(b.queue.requests().at(-1))).toEqual({ gate: 'confirm-promotion', attempt: 2 });
+    expect(b.queue.replies().some((text) => text.includes('<@U0ALICE> no longer counts'))).toBe(true);
     const audit = await b.store.listAudit(SERVICE, 5);
     expect(audit[0]).toMatchObject({ action: 'gate-reopened', attempt: 2, actor: 'flagger' });
   });
@@ -203,7 +218,7 @@ describe('Use case: handleHook (the deployer of the run)', () => {
     const answer = await b.call('confirm-promotion');
 
     // Assert
-    expect(answer).toEqual({ status: 200, message: expect.stringContaining('approved by U0BOB') });
+    expect(answer).toMatchObject({ status: 200, message: expect.stringContaining('approved by U0BOB') });
   });
 
   it('does not settle a pending gate on the deployer approval, whatever the order the hooks came in', async () => {
@@ -239,7 +254,7 @@ describe('Use case: handleHook (the deployer of the run)', () => {
 
     // Assert
     expect(refused.status).toBe(403);
-    expect(allowed).toEqual({ status: 200, message: expect.stringContaining('approved by U0ALICE') });
+    expect(allowed).toMatchObject({ status: 200, message: expect.stringContaining('approved by U0ALICE') });
   });
 });
 
@@ -267,7 +282,7 @@ describe('Use case: handleHook (self-healing)', () => {
     expect(soon).toBe(1);
     expect(later).toBe(2);
     expect(posted).toBe(2);
-    expect(b.queue.requests().at(-1)).toMatchObject({ gate: 'confirm-promotion', attempt: 1 });
+    expect(askedFor(b.queue.requests().at(-1))).toEqual({ gate: 'confirm-promotion', attempt: 1 });
   });
 
   it('records the rollback of a rejection whose writer stopped before recording it (only where Flagger can roll back)', async () => {
@@ -290,7 +305,7 @@ describe('Use case: handleHook (self-healing)', () => {
     expect(before.status).toBe(403);
     expect(gate.status).toBe(403);
     expect((await currentRun(b.store, SERVICE))?.rollback).toEqual({ ...rejection, reason: 'rejected: p95 doubled' });
-    expect(after).toEqual({ status: 200, message: expect.stringContaining('requested by U0BOB') });
+    expect(after).toMatchObject({ status: 200, message: expect.stringContaining('requested by U0BOB') });
     expect(await rejectedWhileWaiting()).toBeUndefined();
   });
 });
@@ -425,7 +440,8 @@ describe('Use case: runJob (what the worker records)', () => {
 
     // Act
     for (let i = 0; i < 300; i++) {
-      await runJob({ ...b.deps, chat }, { kind: 'announce', service: SERVICE, run: 1, key: `pause:${i}`, text: 'x' });
+      const event: ReleaseEvent = { type: 'paused', service: SERVICE, run: 1, by: 'U0ALICE', at: `${i}`, reason: 'x' };
+      await runJob({ ...b.deps, chat }, { kind: 'event', service: SERVICE, event });
     }
     const thread = await b.store.getThread(SERVICE, 1);
 

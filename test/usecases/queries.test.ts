@@ -1,7 +1,8 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import { fitSection, historyText, listText, statusText } from '../../shared/slack/query-answers';
 import type { Deps } from '../../shared/usecases/deps';
-import { fitSection, groupAttempts, history, listServices, status } from '../../shared/usecases/queries';
+import { groupAttempts, history, listServices, status } from '../../shared/usecases/queries';
 import { anAudit, aPolicy, aRun } from '../fixtures/builders';
 
 const SERVICE = 'production/product-service';
@@ -69,7 +70,7 @@ describe('Function: history', () => {
     for (let i = 1; i <= 300; i++) await store.appendAudit(refusedClick(i));
 
     // Act
-    const text = await history(depsWith(store), SERVICE);
+    const text = historyText(await history(depsWith(store), SERVICE));
 
     // Assert
     expect(text).toContain('<@U0ALICE> approve confirm-promotion #1: accepted, approval 1/1');
@@ -89,7 +90,7 @@ describe('Function: history', () => {
       await store.appendAudit(anAudit({ ...refusedClick(100 + i, `U0USER${i % 40}`), detail: `${i % 7} ${long}` }));
 
     // Act
-    const text = await history(depsWith(store), SERVICE);
+    const text = historyText(await history(depsWith(store), SERVICE));
 
     // Assert
     expect(text.length).toBeLessThanOrEqual(3000);
@@ -103,7 +104,7 @@ describe('Function: history', () => {
     await store.appendAudit(anAudit({ service: SERVICE, actor: '<!channel>', detail: 'see <http://evil.example|x>' }));
 
     // Act
-    const text = await history(depsWith(store), SERVICE);
+    const text = historyText(await history(depsWith(store), SERVICE));
 
     // Assert
     expect(text).toContain(
@@ -120,8 +121,8 @@ describe('Function: status and listServices', () => {
     await store.setPaused(SERVICE, { by: 'U0BOB', at: 'x', reason: 'DB <!here>' });
 
     // Act
-    const shown = await status(depsWith(store, '#releases'), SERVICE);
-    const list = await listServices(depsWith(store, '#releases'));
+    const shown = statusText(await status(depsWith(store, '#releases'), SERVICE));
+    const list = listText(await listServices(depsWith(store, '#releases')));
 
     // Assert
     expect(shown).toContain('Paused by <@U0BOB>: DB &lt;!here&gt;');
@@ -142,5 +143,82 @@ describe('Function: fitSection', () => {
     expect(text).toContain('*B*');
     expect(text).toContain('• 1 ');
     expect(text).toMatch(/_…\d+ more lines not shown; the audit trail keeps them all\._$/);
+  });
+});
+
+describe('Use case: the queries return views (plain data)', () => {
+  it('status: the current run, its gates with counts, pause and rollback', async () => {
+    // Arrange
+    const store = new MemoryStore();
+    await store.startRun(
+      aRun({
+        service: SERVICE,
+        phase: 'Progressing',
+        weight: 20,
+        rollback: { by: 'U0BOB', at: second(1), reason: 'bad' },
+      }),
+      0,
+    );
+    await store.setPaused(SERVICE, { by: 'U0ALICE', at: second(2), reason: 'hold' });
+
+    // Act
+    const view = await status(depsWith(store), SERVICE);
+
+    // Assert
+    expect(view).toEqual({
+      code: 'current',
+      run: { service: SERVICE, number: 1 },
+      state: 'Progressing',
+      weight: 20,
+      gates: [],
+      paused: { by: 'U0ALICE', reason: 'hold' },
+      rollbackBy: 'U0BOB',
+    });
+  });
+
+  it('status and history: say a service is not configured, and status that no release was seen', async () => {
+    // Arrange
+    const store = new MemoryStore();
+
+    // Act
+    const unknown = await status(depsWith(store), 'other/service');
+    const none = await status(depsWith(store), SERVICE);
+    const past = await history(depsWith(store), 'other/service');
+
+    // Assert
+    expect(unknown).toEqual({ code: 'not-configured', service: 'other/service' });
+    expect(none).toEqual({ code: 'no-release', service: SERVICE });
+    expect(past).toEqual({ code: 'not-configured', service: 'other/service' });
+  });
+
+  it('list: every configured service with its current run, or none', async () => {
+    // Arrange
+    const store = new MemoryStore();
+
+    // Act
+    const view = await listServices(depsWith(store));
+
+    // Assert
+    expect(view).toEqual({ services: [{ service: SERVICE, channel: 'C0RELEASES' }] });
+  });
+
+  it('history: runs, accepted decisions and grouped attempts, read from separate slices', async () => {
+    // Arrange
+    const store = new MemoryStore();
+    await store.startRun(aRun({ service: SERVICE }), 0);
+    await store.appendAudit(anAudit({ service: SERVICE, at: second(1) }));
+    for (let i = 0; i < 3; i++) await store.appendAudit(refusedClick(i + 2));
+
+    // Act
+    const view = await history(depsWith(store), SERVICE);
+
+    // Assert
+    expect(view).toMatchObject({
+      code: 'history',
+      runs: [{ number: 1, state: 'Waiting' }],
+      decisions: [{ actor: 'U0APPROVER', outcome: 'accepted' }],
+      attempts: [{ actor: 'U0STRANGER', count: 3 }],
+    });
+    expect(view).not.toHaveProperty('attemptsRead');
   });
 });

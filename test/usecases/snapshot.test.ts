@@ -1,6 +1,6 @@
 import type { Reading } from '../../shared/domain/snapshot';
+import { headline } from '../../shared/domain/snapshot-text';
 import type { MetricsSource } from '../../shared/ports/metrics';
-import { headline } from '../../shared/render/format';
 import { snapshotBlocks } from '../../shared/slack/snapshot-blocks';
 import { takeSnapshot } from '../../shared/usecases/snapshot';
 import { aPolicy } from '../fixtures/builders';

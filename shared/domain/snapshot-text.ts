@@ -6,7 +6,7 @@ import {
   type Slo,
   type Snapshot,
   type TrafficSplit,
-} from '../domain/snapshot';
+} from './snapshot';
 
 /** How many decimals a value of this metric needs to be read: fewer for big numbers, more for small ones. */
 function baseDecimals(metric: MetricName, value: number): number {

@@ -7,14 +7,15 @@ import type { Snapshot } from '../domain/snapshot';
 import { currentLog } from '../observability/logger';
 import type { Chat, ChatMessage } from '../ports/chat';
 import type { Cluster } from '../ports/cluster';
-import type { Job } from '../ports/queue';
 import type { ThreadRecord } from '../ports/store';
-import { approvalRequest, statusMessage } from '../slack/blocks';
-import { snapshotBlocks, snapshotText } from '../slack/snapshot-blocks';
-import type { CoreDeps } from './deps';
-import { takeSnapshot } from './snapshot';
+import type { CoreDeps } from '../usecases/deps';
+import { takeSnapshot } from '../usecases/snapshot';
+import { approvalRequest, statusMessage } from './blocks';
+import type { ThreadReply } from './replies';
+import { snapshotBlocks, snapshotText } from './snapshot-blocks';
 
-export type WorkerDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> & {
+/** What the Slack presenter needs: the chat, read access to the release, and its own thread records. */
+export type ThreadDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> & {
   chat: Chat;
   /** Configured clusters by name, for the live traffic split (only the worker talks to Kubernetes). */
   clusters?: ReadonlyMap<string, Cluster>;
@@ -32,46 +33,38 @@ const remember = (posted: string[], key: string): string[] => [...posted, key].s
 const rememberRequest = (requests: Record<string, string>, slot: string, ts: string): Record<string, string> =>
   Object.fromEntries(Object.entries({ ...requests, [slot]: ts }).slice(-REQUESTS_LIMIT));
 
-const clusterOf = (deps: WorkerDeps, policy: ServicePolicy): Cluster | undefined =>
+const clusterOf = (deps: ThreadDeps, policy: ServicePolicy): Cluster | undefined =>
   policy.cluster ? deps.clusters?.get(policy.cluster) : undefined;
 
-/**
- * Runs one queued job. Jobs of one service arrive in order, one at a time (SQS FIFO group per service), so a
- * read-post-record sequence here does not race; a redelivered job finds its post recorded and does nothing.
- */
-export async function runJob(deps: WorkerDeps, job: Job): Promise<void> {
-  switch (job.kind) {
-    case 'sync-thread':
-      await syncThread(deps, job.service, job.run);
-      return;
-    case 'request-approval':
-      await postRequest(deps, job.service, job.run, job.gate, job.attempt);
-      return;
-    case 'announce': {
-      const thread = await syncThread(deps, job.service, job.run);
-      if (!thread || thread.posted.includes(job.key)) return;
-      await deps.chat.post(thread.channel, { text: job.text }, { ts: thread.ts });
-      await deps.store.saveThread({ ...thread, posted: remember(thread.posted, job.key) });
-      return;
-    }
-    case 'tell-user':
-      await deps.chat.postEphemeral(job.channel, job.user, { text: job.text });
-      return;
-    case 'snapshot-for-user': {
-      const policy = deps.config.services.get(job.service);
-      if (!policy || !deps.metrics) return;
-      const snapshot = await takeSnapshot(deps.metrics, policy, deps.now(), undefined, clusterOf(deps, policy));
-      await deps.chat.postEphemeral(job.channel, job.user, {
-        text: snapshotText(snapshot),
-        blocks: snapshotBlocks(snapshot),
-      });
-      return;
-    }
+/** Posts a reply in the run's thread once: a redelivered job finds its key recorded and posts nothing. */
+export async function postReply(deps: ThreadDeps, service: ServiceId, run: number, reply: ThreadReply): Promise<void> {
+  const thread = await syncThread(deps, service, run);
+  if (!thread || thread.posted.includes(reply.key)) return;
+  await deps.chat.post(thread.channel, { text: reply.text }, { ts: thread.ts });
+  await deps.store.saveThread({ ...thread, posted: remember(thread.posted, reply.key) });
+}
+
+/** The snapshot someone asked for with `/canary snapshot`, shown to them only. */
+export async function snapshotForUser(deps: ThreadDeps, service: ServiceId, channel: string, user: string) {
+  const policy = deps.config.services.get(service);
+  if (!policy || !deps.metrics) return;
+  const snapshot = await takeSnapshot(deps.metrics, policy, deps.now(), undefined, clusterOf(deps, policy));
+  await deps.chat.postEphemeral(channel, user, { text: snapshotText(snapshot), blocks: snapshotBlocks(snapshot) });
+}
+
+/** A run ended: requests nobody needs to answer any more lose their buttons. */
+export async function closeRequests(deps: ThreadDeps, service: ServiceId, run: number): Promise<void> {
+  for (const gate of await deps.store.listGates(service, run)) {
+    if (gate.status === 'pending') await postRequest(deps, service, run, gate.key, gate.attempt);
   }
 }
 
 /** Posts the release's status message the first time, then edits it in place only when its content changed. */
-async function syncThread(deps: WorkerDeps, service: ServiceId, number: number): Promise<ThreadRecord | undefined> {
+export async function syncThread(
+  deps: ThreadDeps,
+  service: ServiceId,
+  number: number,
+): Promise<ThreadRecord | undefined> {
   const policy = deps.config.services.get(service);
   const run = await deps.store.getRun(service, number);
   if (!policy || !run) return undefined;
@@ -114,7 +107,7 @@ async function syncThread(deps: WorkerDeps, service: ServiceId, number: number):
  * rollout timeline) and once more when the release ended.
  */
 async function latestSnapshot(
-  deps: WorkerDeps,
+  deps: ThreadDeps,
   policy: ServicePolicy,
   run: Run,
 ): Promise<{ value?: Snapshot; fresh: boolean }> {
@@ -127,7 +120,7 @@ async function latestSnapshot(
   return { value: taken, fresh: true };
 }
 
-async function postRequest(deps: WorkerDeps, service: ServiceId, number: number, key: string, attempt: number) {
+export async function postRequest(deps: ThreadDeps, service: ServiceId, number: number, key: string, attempt: number) {
   const policy = deps.config.services.get(service);
   const [run, gate] = await Promise.all([deps.store.getRun(service, number), deps.store.getGate(service, number, key)]);
   const thread = await syncThread(deps, service, number);
@@ -160,11 +153,11 @@ async function postRequest(deps: WorkerDeps, service: ServiceId, number: number,
 }
 
 /** Tells the Flagger path this attempt's request reached Slack, so it does not ask for it again. */
-const markPosted = (deps: WorkerDeps, gate: Gate, attempt: number): Promise<boolean> =>
+const markPosted = (deps: ThreadDeps, gate: Gate, attempt: number): Promise<boolean> =>
   deps.store.markRequestPosted({ service: gate.service, run: gate.run, key: gate.key, attempt });
 
 /** The chart is a picture beside the numbers: a failed upload (say, no files:write scope) is logged, not retried. */
-async function uploadChart(deps: WorkerDeps, thread: ThreadRecord, snapshot: Snapshot, key: string) {
+async function uploadChart(deps: ThreadDeps, thread: ThreadRecord, snapshot: Snapshot, key: string) {
   const mark = `chart:${key}`;
   if (thread.posted.includes(mark)) return thread;
   const updated = { ...thread, posted: remember(thread.posted, mark) };

@@ -1,0 +1,61 @@
+import type { GateType, ServiceId } from './flagger';
+import type { Gate } from './gate';
+
+/**
+ * What happened to a release, as facts: the use cases record these and hand them to the `Events` port; each
+ * presenter (the Slack thread, later a console) tells them its own way. No wording here, and no chat markup.
+ * Every event names its run, so a presenter can group by release and a queue can order by service.
+ */
+export type ReleaseEvent =
+  | RunEvent
+  | GateEvent
+  | { type: 'rollback-requested'; service: ServiceId; run: number; by: string; cause: 'person' | 'rejection' }
+  | { type: 'paused'; service: ServiceId; run?: number; by: string; at: string; reason: string }
+  | { type: 'resumed'; service: ServiceId; run?: number; by: string; at: string };
+
+type RunEvent =
+  | { type: 'run-started'; service: ServiceId; run: number; supersedes?: number }
+  /** Phase, weight, timeline or a gate moved: what the release looks like changed. */
+  | { type: 'run-progressed'; service: ServiceId; run: number }
+  | { type: 'run-ended'; service: ServiceId; run: number; outcome: 'succeeded' | 'failed' }
+  | { type: 'run-superseded'; service: ServiceId; run: number; by: number }
+  /** A metric snapshot of the run was taken (an SLO-guarded gate's check). */
+  | { type: 'snapshot-taken'; service: ServiceId; run: number };
+
+/** A gate of one run at one attempt: its key (`confirm-traffic-increase@30`), its type and target weight. */
+export interface GateRef {
+  service: ServiceId;
+  run: number;
+  key: string;
+  gate: GateType;
+  targetWeight?: number;
+  attempt: number;
+}
+
+export const gateRef = (gate: Pick<Gate, keyof GateRef>): GateRef => {
+  const ref: GateRef = { service: gate.service, run: gate.run, key: gate.key, gate: gate.gate, attempt: gate.attempt };
+  if (gate.targetWeight !== undefined) ref.targetWeight = gate.targetWeight;
+  return ref;
+};
+
+type GateEvent =
+  | ({ type: 'gate-opened' } & GateRef)
+  /** The attempt's request was never marked posted in time: ask for it again. */
+  | ({ type: 'gate-request-lost' } & GateRef)
+  | ({ type: 'approval-counted'; user: string; count: number; quorum: number } & GateRef)
+  | ({ type: 'gate-approved'; approvers: string[] } & GateRef)
+  | ({
+      type: 'gate-rejected';
+      by: string;
+      reason: string;
+      /** The canary is rolled back (it was Progressing or WaitingPromotion), or it just keeps waiting. */
+      rollback: boolean;
+      /** Whether Flagger ever called the rollback hook of this run: without it, nothing rolls back. */
+      rollbackHookSeen: boolean;
+    } & GateRef)
+  /** The request at `attempt` expired without a decision; `next` is the attempt asked now. */
+  | ({ type: 'gate-expired'; next: number } & GateRef)
+  /** Approvals at `attempt` by people later named the deployer no longer count; `next` is asked now. */
+  | ({ type: 'approval-withdrawn'; users: string[]; next: number } & GateRef);
+
+export type ReleaseEventType = ReleaseEvent['type'];

@@ -1,0 +1,71 @@
+import type { ReleaseEvent } from '../domain/events';
+import { gateTitle } from '../domain/gate';
+import { runLabel } from '../domain/release';
+import { rejectionConsequence } from './answers';
+import { escapeMrkdwn, mention, mentionList } from './mrkdwn';
+
+/** A reply in a release's thread: `key` is derived from the event, so a redelivered event posts nothing twice. */
+export interface ThreadReply {
+  key: string;
+  text: string;
+}
+
+/**
+ * The thread reply an event deserves, if any: only what a person must see (an approval, a rejection, a rollback
+ * request, a pause, an expired or withdrawn request, the end). Text from people is escaped here.
+ */
+export function replyFor(event: ReleaseEvent): ThreadReply | undefined {
+  switch (event.type) {
+    case 'gate-approved':
+      return {
+        key: `approved:${event.key}`,
+        text: `:white_check_mark: ${mentionList(event.approvers)} approved: ${gateTitle(event)}.`,
+      };
+    case 'gate-rejected':
+      return {
+        key: `rejected:${event.key}`,
+        text: `:no_entry: ${mention(event.by)} rejected: ${gateTitle(event)}. Reason: ${escapeMrkdwn(event.reason)}. ${rejectionConsequence(event)}`,
+      };
+    case 'gate-expired':
+      return {
+        key: `expired:${event.key}#${event.attempt}`,
+        text: `:hourglass: The request to ${gateTitle(event)} expired without enough approvals. Asking again.`,
+      };
+    case 'approval-withdrawn':
+      return {
+        key: `self-approval:${event.key}#${event.attempt}`,
+        text:
+          `:warning: The approval of ${mentionList(event.users)} no longer counts: Flagger named them as ` +
+          `the deployer of this release. Asking again to ${gateTitle(event)}.`,
+      };
+    case 'rollback-requested':
+      // A rejection's rollback was told with the rejection.
+      if (event.cause === 'rejection') return undefined;
+      return {
+        key: 'rollback',
+        text: `:rewind: ${mention(event.by)} asked to roll back ${escapeMrkdwn(runLabel({ service: event.service, number: event.run }))}. Flagger will do it at its next check.`,
+      };
+    case 'paused':
+      return {
+        key: `pause:${event.at}`,
+        text: `:double_vertical_bar: ${mention(event.by)} paused ${escapeMrkdwn(event.service)} (${escapeMrkdwn(event.reason)}): the canary holds its weight until someone resumes it.`,
+      };
+    case 'resumed':
+      return {
+        key: `resume:${event.at}`,
+        text: `:arrow_forward: ${mention(event.by)} resumed ${escapeMrkdwn(event.service)}.`,
+      };
+    case 'run-ended':
+      return {
+        key: 'end',
+        text:
+          event.outcome === 'succeeded'
+            ? ':tada: Promoted: the primary now runs the new revision.'
+            : ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
+      };
+    case 'run-superseded':
+      return { key: 'end', text: `:fast_forward: Superseded: a newer revision started release #${event.by}.` };
+    default:
+      return undefined;
+  }
+}
