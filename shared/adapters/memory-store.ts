@@ -3,16 +3,17 @@ import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
-import type { AuditSlice, ReleaseStore, ServiceRecord, ThreadRecord } from '../ports/store';
-
-type GateRef = Pick<Gate, 'service' | 'run' | 'key' | 'attempt'>;
+import type { AuditSlice } from '../ports/audit-log';
+import type { GateDecision, GateRef, ServiceRecord } from '../ports/release-state';
+import type { ReleaseStore } from '../ports/store';
+import type { ThreadRecord } from '../ports/thread-store';
 
 const runId = (service: ServiceId, run: number) => `${service}#${run}`;
 const gateId = (gate: Pick<Gate, 'service' | 'run' | 'key'>) => `${gate.service}#${gate.run}#${gate.key}`;
 const copy = structuredClone;
 
 /**
- * The store in memory, for unit tests. Every method runs to completion without awaiting in between, which makes
+ * Every store port in memory, for unit tests: one class, so a test can subclass it to interleave a racer. Every method runs to completion without awaiting in between, which makes
  * each one atomic just like a conditional write; values are copied in and out so callers cannot alias stored state.
  */
 export class MemoryStore implements ReleaseStore {
@@ -22,6 +23,8 @@ export class MemoryStore implements ReleaseStore {
   private readonly audit: AuditEntry[] = [];
   private readonly threads = new Map<string, ThreadRecord>();
   private readonly snapshots = new Map<string, Snapshot>();
+
+  // ReleaseState
 
   async getService(service: ServiceId): Promise<ServiceRecord | undefined> {
     return copy(this.services.get(service));
@@ -82,7 +85,7 @@ export class MemoryStore implements ReleaseStore {
     return { gate: copy(stored), added };
   }
 
-  async decideGate(gate: GateRef, decision: Parameters<ReleaseStore['decideGate']>[1], at: string): Promise<boolean> {
+  async decideGate(gate: GateRef, decision: GateDecision, at: string): Promise<boolean> {
     const stored = this.open(gate, at);
     if (!stored) return false;
     stored.status = decision.status;
@@ -111,6 +114,8 @@ export class MemoryStore implements ReleaseStore {
     return true;
   }
 
+  // AuditLog
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(copy(boundedEntry(entry)));
   }
@@ -122,6 +127,8 @@ export class MemoryStore implements ReleaseStore {
     return copy(entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit));
   }
 
+  // ThreadStore
+
   async getThread(service: ServiceId, run: number): Promise<ThreadRecord | undefined> {
     return copy(this.threads.get(runId(service, run)));
   }
@@ -129,6 +136,8 @@ export class MemoryStore implements ReleaseStore {
   async saveThread(thread: ThreadRecord): Promise<void> {
     this.threads.set(runId(thread.service, thread.run), copy(thread));
   }
+
+  // SnapshotStore
 
   async getSnapshot(service: ServiceId, run: number, key: string): Promise<Snapshot | undefined> {
     return copy(this.snapshots.get(`${runId(service, run)}#${key}`));

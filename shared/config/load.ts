@@ -2,24 +2,10 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../domain/errors';
 import type { ServiceId } from '../domain/flagger';
-import type { ServicePolicy } from '../domain/policy';
-import { type ConfigDocument, configSchema } from './schema';
+import { type BotConfig, type ConfigDocument, configSchema, type ServicePolicy } from './schema';
 
-/** The design document's SLOs and a conservative approval policy, used where the file says nothing. */
-const BUILTIN_DEFAULTS = {
-  approvers: { users: [], groups: [] },
-  quorum: 1,
-  approvalExpiry: 2 * 3_600_000,
-  allowSelfApproval: false,
-  slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
-} satisfies Omit<ServicePolicy, 'service' | 'channel' | 'gates' | 'analysis' | 'target' | 'metrics'>;
-
-export interface BotConfig {
-  readonly file: string;
-  readonly services: ReadonlyMap<ServiceId, ServicePolicy>;
-  readonly clusters: ConfigDocument['clusters'];
-  readonly prometheus?: { url: string; timeout: number };
-}
+/** What `loadConfig` returns; its shape is the schema's. */
+export type { BotConfig } from './schema';
 
 export function loadConfig(file: string): BotConfig {
   let text: string;
@@ -72,25 +58,21 @@ function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]):
   return undefined;
 }
 
+/** Each service's policy: its own fields where it has them, the `defaults` section's (complete) elsewhere. */
 function resolve(doc: ConfigDocument, file: string): BotConfig {
-  const defaults = { ...BUILTIN_DEFAULTS, ...stripUndefined(doc.defaults) };
+  const { defaults } = doc;
   const services = new Map<ServiceId, ServicePolicy>();
   for (const [service, own] of Object.entries(doc.services)) {
     services.set(service, {
-      ...defaults,
-      ...stripUndefined(own),
-      slo: { ...BUILTIN_DEFAULTS.slo, ...stripUndefined(doc.defaults.slo ?? {}), ...stripUndefined(own.slo ?? {}) },
+      ...own,
+      approvers: own.approvers ?? defaults.approvers,
+      quorum: own.quorum ?? defaults.quorum,
+      approvalExpiry: own.approvalExpiry ?? defaults.approvalExpiry,
+      allowSelfApproval: own.allowSelfApproval ?? defaults.allowSelfApproval,
+      slo: { ...defaults.slo, ...own.slo },
       service,
-      channel: own.channel,
-      gates: own.gates,
-      analysis: own.analysis,
       target: own.target ?? service.split('/')[1] ?? service,
-      metrics: { ...own.metrics, queries: stripUndefined(own.metrics.queries) },
     });
   }
   return { file, services, clusters: doc.clusters, ...(doc.prometheus ? { prometheus: doc.prometheus } : {}) };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

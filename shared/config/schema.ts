@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseDuration } from '../domain/duration';
+import type { ServiceId } from '../domain/flagger';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID looks like U0123ABCD');
 const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group ID looks like S0123ABCD');
@@ -20,42 +21,68 @@ const duration = z
  * keeps it closed); `manual` waits for approvals. A string is shorthand for `{ mode }`.
  */
 const gateMode = z.enum(['auto', 'slo', 'manual']);
-const simpleGate = z.union([gateMode.transform((mode) => ({ mode })), z.strictObject({ mode: gateMode })]);
-const trafficGate = z.union([
-  gateMode.transform((mode) => ({ mode, fromWeight: 0 })),
-  z.strictObject({
-    mode: gateMode,
-    /** Only steps that take the canary to this weight or above need a human. */
-    fromWeight: z.number().int().min(0).max(100).default(0),
-  }),
-]);
-
-/** Each SLO value can be set on its own; the rest come from defaults, then from the design document. */
-const slo = z.strictObject({
-  successRate: z.number().min(0).max(100).describe('minimum request success rate, %').optional(),
-  p95LatencyMs: z.number().positive().describe('p95 latency must stay below this, ms').optional(),
-  errorRate: z.number().min(0).max(100).describe('error rate must stay below this, %').optional(),
+const simpleRule = z.strictObject({ mode: gateMode });
+const trafficRule = z.strictObject({
+  mode: gateMode,
+  /** Only steps that take the canary to this weight or above need a human. */
+  fromWeight: z.number().int().min(0).max(100).default(0),
 });
+const simpleGate = z.union([gateMode.transform((mode) => simpleRule.parse({ mode })), simpleRule]);
+const trafficGate = z.union([gateMode.transform((mode) => trafficRule.parse({ mode })), trafficRule]);
 
-const policy = z.strictObject({
-  approvers: z.strictObject({
-    users: z.array(slackUserId).default([]),
-    groups: z.array(slackGroupId).default([]),
-  }),
-  quorum: z.number().int().min(1).max(20),
-  approvalExpiry: duration,
-  allowSelfApproval: z.boolean(),
-  slo,
+/** Who may approve: listed users, and members of listed user groups. */
+const approvers = z.strictObject({
+  users: z.array(slackUserId).default([]),
+  groups: z.array(slackGroupId).default([]),
 });
+const quorum = z.number().int().min(1).max(20);
+const successRate = z.number().min(0).max(100).describe('minimum request success rate, %');
+const p95LatencyMs = z.number().positive().describe('p95 latency must stay below this, ms');
+const errorRate = z.number().min(0).max(100).describe('error rate must stay below this, %');
 
-const defaults = policy.partial().default({});
+/**
+ * The `defaults` section, and what stands where the file says nothing: the design document's SLOs and a
+ * conservative approval policy. The one place these defaults are written.
+ */
+const defaults = z
+  .strictObject({
+    approvers: approvers.prefault({}),
+    quorum: quorum.default(1),
+    /** How long an approval request stays open, in ms (written as a duration: 2h, 45m). */
+    approvalExpiry: duration.prefault('2h'),
+    allowSelfApproval: z.boolean().default(false),
+    slo: z
+      .strictObject({
+        successRate: successRate.default(99),
+        p95LatencyMs: p95LatencyMs.default(500),
+        errorRate: errorRate.default(1),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
+/** A service's own policy: each field, and each SLO value on its own, replaces the one from `defaults`. */
+const servicePolicy = {
+  approvers: approvers.optional(),
+  quorum: quorum.optional(),
+  approvalExpiry: duration.optional(),
+  allowSelfApproval: z.boolean().optional(),
+  slo: z
+    .strictObject({
+      successRate: successRate.optional(),
+      p95LatencyMs: p95LatencyMs.optional(),
+      errorRate: errorRate.optional(),
+    })
+    .optional(),
+};
+
+/** The Canary's stepWeight/maxWeight, so the bot knows which weight a traffic step leads to. */
 const analysis = z
   .strictObject({
     stepWeight: z.number().int().min(1).max(100).default(10),
     maxWeight: z.number().int().min(1).max(100).default(50),
   })
-  .default({ stepWeight: 10, maxWeight: 50 });
+  .prefault({});
 
 const metricQueries = z.strictObject({
   successRate: z.string().min(1).optional(),
@@ -71,13 +98,14 @@ const metrics = z
       .string()
       .regex(/^\d+[smh]$/, 'a PromQL range such as 1m')
       .default('1m'),
-    window: duration.default(10 * 60_000),
-    step: duration.default(30_000),
-    queries: metricQueries.default({}),
+    window: duration.prefault('10m'),
+    step: duration.prefault('30s'),
+    queries: metricQueries.prefault({}),
   })
-  .default({ interval: '1m', window: 10 * 60_000, step: 30_000, queries: {} });
+  .prefault({});
 
-const service = policy.partial().extend({
+const service = z.strictObject({
+  ...servicePolicy,
   /** The Canary's targetRef Deployment; its primary is `<target>-primary`. Defaults to the Canary's name. */
   target: z
     .string()
@@ -88,16 +116,11 @@ const service = policy.partial().extend({
   cluster: z.string().optional(),
   gates: z
     .strictObject({
-      'confirm-rollout': simpleGate.default({ mode: 'auto' }),
-      'confirm-traffic-increase': trafficGate.default({ mode: 'auto', fromWeight: 0 }),
-      'confirm-promotion': simpleGate.default({ mode: 'auto' }),
+      'confirm-rollout': simpleGate.prefault('auto'),
+      'confirm-traffic-increase': trafficGate.prefault('auto'),
+      'confirm-promotion': simpleGate.prefault('auto'),
     })
-    .default({
-      'confirm-rollout': { mode: 'auto' },
-      'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 },
-      'confirm-promotion': { mode: 'auto' },
-    }),
-  /** The Canary's stepWeight/maxWeight, so the bot knows which weight a traffic step leads to. */
+    .prefault({}),
   analysis,
 });
 
@@ -115,7 +138,7 @@ const cluster = z.union([
 
 const prometheus = z.strictObject({
   url: z.url({ error: 'the Prometheus base URL, e.g. http://prometheus.istio-system:9090' }),
-  timeout: duration.default(2000),
+  timeout: duration.prefault('2s'),
 });
 
 export const configSchema = z
@@ -147,8 +170,8 @@ export const configSchema = z
           message: 'a gate in mode slo needs prometheus.url at the top level',
         });
       }
-      const approvers = svc.approvers ?? doc.defaults.approvers ?? { users: [], groups: [] };
-      const quorum = svc.quorum ?? doc.defaults.quorum ?? 1;
+      const approvers = svc.approvers ?? doc.defaults.approvers;
+      const quorum = svc.quorum ?? doc.defaults.quorum;
       if (manual && approvers.users.length + approvers.groups.length === 0) {
         ctx.addIssue({
           code: 'custom',
@@ -165,4 +188,21 @@ export const configSchema = z
     }
   });
 
-export type ConfigDocument = z.infer<typeof configSchema>;
+/** The configuration file once parsed, with every default applied: `defaults` complete, services as written. */
+export type ConfigDocument = z.output<typeof configSchema>;
+/** The policy fields of `defaults`, each with a value. */
+export type PolicyDefaults = ConfigDocument['defaults'];
+type ServiceEntry = ConfigDocument['services'][string];
+export type GateMode = z.output<typeof gateMode>;
+
+/**
+ * Everything the bot knows about one Canary, after defaults are applied: the service's entry, with each policy
+ * field its own or the default one, its id, and its target named.
+ */
+export type ServicePolicy = PolicyDefaults &
+  Omit<ServiceEntry, keyof PolicyDefaults | 'target'> & { service: ServiceId; target: string };
+
+/** The configuration as the bot runs on it: the file it came from, one policy per service, clusters, Prometheus. */
+export type BotConfig = Readonly<
+  Pick<ConfigDocument, 'clusters' | 'prometheus'> & { file: string; services: ReadonlyMap<ServiceId, ServicePolicy> }
+>;

@@ -4,10 +4,13 @@ import { ConfigError } from '../domain/errors';
 const secret = (name: string) =>
   z.string({ error: `${name} is not set` }).min(8, `${name} must be at least 8 characters`);
 
+/** The configuration file, relative to the working directory: the shipped one unless told otherwise. */
+const configFile = z.string().default('config/release-bot.yaml');
+
 /** Environment of the Lambda functions, one schema per concern; read once per container, failing fast by name. */
 export const awsSettingsSchema = z.object({
   /** A file: tests and benchmarks. The stack sets RELEASE_BOT_APPCONFIG instead. */
-  RELEASE_BOT_CONFIG: z.string().default('config/release-bot.yaml'),
+  RELEASE_BOT_CONFIG: configFile,
   /** `<application>/<environment>/<profile>` in AWS AppConfig (ids or names), read at run time and cached. */
   RELEASE_BOT_APPCONFIG: z
     .string()
@@ -32,7 +35,7 @@ export const slackSettingsSchema = z.object({
 /** Environment of `npm start`: everything optional, so it runs with none of it. */
 export const localSettingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  RELEASE_BOT_CONFIG: z.string().default('config/release-bot.yaml'),
+  RELEASE_BOT_CONFIG: configFile,
   RELEASE_BOT_DATA_DIR: z.string().default('.release-bot'),
   FLAGGER_WEBHOOK_TOKEN: secret('FLAGGER_WEBHOOK_TOKEN').optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),

@@ -1,29 +1,9 @@
-import type { GateType, ServiceId } from './flagger';
-import type { MetricName } from './snapshot';
+// The policy's shape is the configuration schema's output, declared there once with its defaults. A type-only
+// import is erased, so the domain never loads zod.
+import type { GateMode, ServicePolicy } from '../config/schema';
+import type { GateType } from './flagger';
 
-export type GateMode = 'auto' | 'slo' | 'manual';
-
-/** Everything the bot knows about one Canary, after defaults are applied. */
-export interface ServicePolicy {
-  service: ServiceId;
-  channel: string;
-  cluster?: string;
-  approvers: { users: string[]; groups: string[] };
-  quorum: number;
-  /** How long an approval request stays open, in ms. */
-  approvalExpiry: number;
-  allowSelfApproval: boolean;
-  slo: { successRate: number; p95LatencyMs: number; errorRate: number };
-  gates: {
-    'confirm-rollout': { mode: GateMode };
-    'confirm-traffic-increase': { mode: GateMode; fromWeight: number };
-    'confirm-promotion': { mode: GateMode };
-  };
-  analysis: { stepWeight: number; maxWeight: number };
-  /** The canary Deployment (the Canary's targetRef); its primary is `<target>-primary`. */
-  target: string;
-  metrics: { interval: string; window: number; step: number; queries: Partial<Record<MetricName, string>> };
-}
+export type { GateMode, ServicePolicy };
 
 /** How this gate is answered for a step that leads to `targetWeight`: below `fromWeight` a traffic step is automatic. */
 export function gateMode(policy: ServicePolicy, gate: GateType, targetWeight: number): GateMode {

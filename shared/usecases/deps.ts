@@ -1,14 +1,24 @@
 import type { BotConfig } from '../config/load';
 import type { ReleaseEvent } from '../domain/events';
+import type { AuditLog } from '../ports/audit-log';
 import type { Directory } from '../ports/chat';
 import { queuedEvents } from '../ports/events';
 import type { MetricsSource } from '../ports/metrics';
 import type { Queue } from '../ports/queue';
+import type { ReleaseState } from '../ports/release-state';
+import type { SnapshotStore } from '../ports/snapshot-store';
 import type { ReleaseStore } from '../ports/store';
+
+/** The stores the core decides with: release state, the audit trail and snapshots; never the chat threads. */
+export type CoreStore = ReleaseState & AuditLog & SnapshotStore;
 
 /** What answering Flagger needs: no Slack client, so the Flagger function stays small and starts fast. */
 export interface CoreDeps {
   config: BotConfig;
+  /**
+   * All the stores for now, `CoreStore` plus the thread records: the worker still reads and writes its threads
+   * through `deps.store`. Once it is given a `ThreadStore` of its own, this becomes `CoreStore`.
+   */
   store: ReleaseStore;
   /** Carries the use cases' events to the presenters (`queuedEvents`). */
   queue: Queue;
