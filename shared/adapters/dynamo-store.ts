@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseStore } from '../ports/store';
 import { DynamoAuditLog } from './dynamo-audit-log';
 import { DynamoReleaseState } from './dynamo-release-state';
+import { DynamoRunbookStore } from './dynamo-runbook-store';
 import { DynamoSnapshotStore } from './dynamo-snapshot-store';
 import { DynamoTable } from './dynamo-table';
 import { DynamoThreadStore } from './dynamo-thread-store';
@@ -21,6 +22,7 @@ export class DynamoStore implements ReleaseStore {
   readonly audit: DynamoAuditLog;
   readonly threads: DynamoThreadStore;
   readonly snapshots: DynamoSnapshotStore;
+  readonly runbooks: DynamoRunbookStore;
 
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
     const table = new DynamoTable(options.client, options.tableName);
@@ -28,6 +30,7 @@ export class DynamoStore implements ReleaseStore {
     this.audit = new DynamoAuditLog(table);
     this.threads = new DynamoThreadStore(table);
     this.snapshots = new DynamoSnapshotStore(table);
+    this.runbooks = new DynamoRunbookStore(table);
   }
 
   getService: ReleaseStore['getService'] = (...args) => this.state.getService(...args);
@@ -53,6 +56,11 @@ export class DynamoStore implements ReleaseStore {
 
   getSnapshot: ReleaseStore['getSnapshot'] = (...args) => this.snapshots.getSnapshot(...args);
   saveSnapshot: ReleaseStore['saveSnapshot'] = (...args) => this.snapshots.saveSnapshot(...args);
+
+  createExecution: ReleaseStore['createExecution'] = (...args) => this.runbooks.createExecution(...args);
+  getExecution: ReleaseStore['getExecution'] = (...args) => this.runbooks.getExecution(...args);
+  saveExecution: ReleaseStore['saveExecution'] = (...args) => this.runbooks.saveExecution(...args);
+  listExecutions: ReleaseStore['listExecutions'] = (...args) => this.runbooks.listExecutions(...args);
 }
 
 /** Creates the store's table unless it exists, and waits until it is usable. For local runs and tests. */

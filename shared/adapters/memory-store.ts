@@ -2,6 +2,7 @@ import { type AuditEntry, boundedEntry } from '../domain/audit';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
+import type { RunbookExecution } from '../domain/runbook';
 import type { Snapshot } from '../domain/snapshot';
 import type { AuditSlice } from '../ports/audit-log';
 import type { GateDecision, GateRef, ServiceRecord } from '../ports/release-state';
@@ -23,6 +24,7 @@ export class MemoryStore implements ReleaseStore {
   private readonly audit: AuditEntry[] = [];
   private readonly threads = new Map<string, ThreadRecord>();
   private readonly snapshots = new Map<string, Snapshot>();
+  private readonly executions = new Map<string, RunbookExecution>();
 
   // ReleaseState
 
@@ -145,6 +147,33 @@ export class MemoryStore implements ReleaseStore {
 
   async saveSnapshot(run: number, key: string, snapshot: Snapshot): Promise<void> {
     this.snapshots.set(`${runId(snapshot.service, run)}#${key}`, copy(snapshot));
+  }
+
+  // RunbookStore
+
+  async createExecution(execution: RunbookExecution): Promise<{ execution: RunbookExecution; created: boolean }> {
+    const id = `${runId(execution.service, execution.run)}#${execution.id}`;
+    const stored = this.executions.get(id);
+    if (stored) return { execution: copy(stored), created: false };
+    this.executions.set(id, copy(execution));
+    return { execution: copy(execution), created: true };
+  }
+
+  async getExecution(service: ServiceId, run: number, id: string): Promise<RunbookExecution | undefined> {
+    return copy(this.executions.get(`${runId(service, run)}#${id}`));
+  }
+
+  async saveExecution(execution: RunbookExecution): Promise<boolean> {
+    const id = `${runId(execution.service, execution.run)}#${execution.id}`;
+    if (this.executions.get(id)?.version !== execution.version) return false;
+    this.executions.set(id, { ...copy(execution), version: execution.version + 1 });
+    return true;
+  }
+
+  async listExecutions(service: ServiceId, run: number, limit: number): Promise<RunbookExecution[]> {
+    const prefix = `${runId(service, run)}#`;
+    const found = [...this.executions.entries()].filter(([id]) => id.startsWith(prefix)).map(([, e]) => e);
+    return copy(found.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).slice(0, limit));
   }
 
   /** Pending at that attempt and not expired at `at`: what DynamoStore's conditions say, in the same terms. */

@@ -1,7 +1,7 @@
 import { bounded } from '../domain/bounds';
 import { currentLog } from '../observability/logger';
 import type { Outbox, OutboxEntry } from '../ports/outbox';
-import type { Job, Queue } from '../ports/queue';
+import { groupOf, type Job, type Queue } from '../ports/queue';
 
 export interface OutboxQueueOptions {
   /** Runs per job and start before it is kept as a dead letter (SQS's redrive policy here is 5). */
@@ -16,7 +16,6 @@ export const MAX_JOB_BYTES = 32 * 1024;
 const DEFAULT_ATTEMPTS = 5;
 const defaultBackoff = (retry: number) => Math.min(200 * 2 ** (retry - 1), 5000);
 
-const groupOf = (job: Job) => ('service' in job ? job.service : 'users');
 const sizeOf = (job: Job) => Buffer.byteLength(JSON.stringify(job));
 
 /**

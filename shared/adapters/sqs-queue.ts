@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Job, Queue } from '../ports/queue';
+import { groupOf, type Job, type Queue } from '../ports/queue';
 
 /** SQS FIFO: one message group per service keeps a release's Slack updates in order. */
 export class SqsQueue implements Queue {
@@ -14,7 +14,7 @@ export class SqsQueue implements Queue {
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(job),
-        MessageGroupId: 'service' in job ? job.service : 'users',
+        MessageGroupId: groupOf(job),
         // Repeated jobs (a second status sync) are wanted; duplicates are harmless because jobs are idempotent.
         MessageDeduplicationId: randomUUID(),
       }),

@@ -72,7 +72,9 @@ function resolve(doc: ConfigDocument, file: string): BotConfig {
       slo: { ...defaults.slo, ...own.slo },
       service,
       target: own.target ?? service.split('/')[1] ?? service,
+      autoRollback: own.autoRollback ?? doc.alerts.autoRollback,
     });
   }
-  return { file, services, clusters: doc.clusters, ...(doc.prometheus ? { prometheus: doc.prometheus } : {}) };
+  const { clusters, alerts, runbooks } = doc;
+  return { file, services, clusters, alerts, runbooks, ...(doc.prometheus ? { prometheus: doc.prometheus } : {}) };
 }

@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { parseDuration } from '../domain/duration';
 import type { ServiceId } from '../domain/flagger';
+import { type AutoRollback, alertsSchema, autoRollbackSchema } from './alerts';
+import { runbooksSchema } from './runbooks';
+
+export { runbooksSchema } from './runbooks';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID looks like U0123ABCD');
 const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group ID looks like S0123ABCD');
@@ -122,6 +126,10 @@ const service = z.strictObject({
     })
     .prefault({}),
   analysis,
+  /** The runbook `/canary rollback`, a rejection and an alert run for this service (default: the shipped rollback). */
+  runbook: z.string().default('rollback'),
+  /** Which alerts roll this service back without asking; default: `alerts.autoRollback`. */
+  autoRollback: autoRollbackSchema.optional(),
 });
 
 /** An EKS cluster (endpoint, CA and token from AWS), or a kubeconfig file (local runs, tests). */
@@ -146,6 +154,8 @@ export const configSchema = z
     prometheus: prometheus.optional(),
     defaults,
     clusters: z.record(z.string(), cluster).default({}),
+    alerts: alertsSchema,
+    runbooks: runbooksSchema,
     services: z.record(
       z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'a service key is the Canary as namespace/name'),
       service,
@@ -159,6 +169,13 @@ export const configSchema = z
           code: 'custom',
           path: at('cluster'),
           message: `cluster "${svc.cluster}" is not defined under clusters`,
+        });
+      }
+      if (!doc.runbooks[svc.runbook]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('runbook'),
+          message: `runbook "${svc.runbook}" is not defined under runbooks (defined: ${Object.keys(doc.runbooks).join(', ')})`,
         });
       }
       const manual = Object.values(svc.gates).some((g) => g.mode === 'manual');
@@ -200,9 +217,22 @@ export type GateMode = z.output<typeof gateMode>;
  * field its own or the default one, its id, and its target named.
  */
 export type ServicePolicy = PolicyDefaults &
-  Omit<ServiceEntry, keyof PolicyDefaults | 'target'> & { service: ServiceId; target: string };
+  Omit<ServiceEntry, keyof PolicyDefaults | 'target' | 'autoRollback'> & {
+    service: ServiceId;
+    target: string;
+    autoRollback: AutoRollback;
+  };
 
 /** The configuration as the bot runs on it: the file it came from, one policy per service, clusters, Prometheus. */
 export type BotConfig = Readonly<
-  Pick<ConfigDocument, 'clusters' | 'prometheus'> & { file: string; services: ReadonlyMap<ServiceId, ServicePolicy> }
+  Pick<ConfigDocument, 'clusters' | 'prometheus' | 'alerts' | 'runbooks'> & {
+    file: string;
+    services: ReadonlyMap<ServiceId, ServicePolicy>;
+  }
 >;
+
+/** The top-level sections every configuration has even when its file says nothing: for code that builds one. */
+export const sectionDefaults = (): Pick<BotConfig, 'alerts' | 'runbooks'> => ({
+  alerts: alertsSchema.parse(undefined),
+  runbooks: runbooksSchema.parse(undefined),
+});

@@ -5,7 +5,7 @@ import type { ServiceId } from './flagger';
 export interface AuditEntry {
   service: ServiceId;
   at: string;
-  /** Slack user ID, or `flagger` / `release-bot`. */
+  /** Slack user ID, or `flagger` / `release-bot` / `alertmanager`. */
   actor: string;
   action:
     | 'gate-opened'
@@ -17,7 +17,11 @@ export interface AuditEntry {
     | 'pause'
     | 'resume'
     | 'run-started'
-    | 'run-ended';
+    | 'run-ended'
+    | 'alert'
+    | 'runbook-started'
+    | 'runbook-step'
+    | 'runbook-ended';
   outcome: 'accepted' | 'refused' | 'duplicate';
   run?: number;
   gate?: string;

@@ -1,3 +1,4 @@
+import type { AlertFacts } from './alert';
 import type { GateType, ServiceId } from './flagger';
 import type { Gate } from './gate';
 
@@ -9,7 +10,17 @@ import type { Gate } from './gate';
 export type ReleaseEvent =
   | RunEvent
   | GateEvent
-  | { type: 'rollback-requested'; service: ServiceId; run: number; by: string; cause: 'person' | 'rejection' }
+  | RunbookEvent
+  | AlertEvent
+  | {
+      type: 'rollback-requested';
+      service: ServiceId;
+      run: number;
+      by: string;
+      cause: 'person' | 'rejection' | 'alert';
+      /** The rollback runbook's execution, when one was started. */
+      execution?: string;
+    }
   | { type: 'paused'; service: ServiceId; run?: number; by: string; at: string; reason: string }
   | { type: 'resumed'; service: ServiceId; run?: number; by: string; at: string };
 
@@ -21,6 +32,32 @@ type RunEvent =
   | { type: 'run-superseded'; service: ServiceId; run: number; by: number }
   /** A metric snapshot of the run was taken (an SLO-guarded gate's check). */
   | { type: 'snapshot-taken'; service: ServiceId; run: number };
+
+/**
+ * A runbook execution moved: the presenter reads the execution (`RunbookStore`) and shows it whole, so a missed or
+ * reordered event loses nothing. `step` is the index that started or ended, when one did.
+ */
+type RunbookEvent =
+  | { type: 'runbook-started'; service: ServiceId; run: number; execution: string }
+  | { type: 'runbook-progressed'; service: ServiceId; run: number; execution: string; step: number }
+  /** Holds at a confirm step until someone allowed to roll back confirms. */
+  | { type: 'runbook-waiting'; service: ServiceId; run: number; execution: string; step: number }
+  | { type: 'runbook-ended'; service: ServiceId; run: number; execution: string; state: 'succeeded' | 'failed' };
+
+/**
+ * An alert about a release in flight, and what the bot did with it: rolled back (its policy says so), offered a
+ * Roll back button, rejected the pending confirm-rollout (the release was Waiting), or nothing new (already rolling
+ * back). Repeats of one firing carry the same `alert.fingerprint` and `alert.startsAt`.
+ */
+type AlertEvent =
+  | {
+      type: 'alert-received';
+      service: ServiceId;
+      run: number;
+      alert: AlertFacts;
+      action: 'rolling-back' | 'offered' | 'rejected-rollout' | 'already-rolling-back';
+    }
+  | { type: 'alert-resolved'; service: ServiceId; run: number; alert: AlertFacts };
 
 /** A gate of one run at one attempt: its key (`confirm-traffic-increase@30`), its type and target weight. */
 export interface GateRef {

@@ -57,7 +57,10 @@ type Accepted = { result: 'accepted' } & (
   | { code: 'approval-counted'; count: number; quorum: number }
   | { code: 'gate-approved'; request: GateRef }
   | { code: 'rejected'; rollback: boolean; rollbackHookSeen: boolean }
-  | { code: 'rollback-requested'; run: RunRef; rollbackHookSeen: boolean }
+  | { code: 'rollback-requested'; run: RunRef; rollbackHookSeen: boolean; execution?: string }
+  | { code: 'dry-run-started'; run: RunRef; execution: string; runbook: string }
+  | { code: 'runbook-started'; run: RunRef; execution: string; runbook: string }
+  | { code: 'runbook-confirmed'; run: RunRef; execution: string }
   | { code: 'paused' | 'resumed'; service: ServiceId }
 );
 
@@ -85,7 +88,9 @@ export type RefusalReason =
   | { code: 'expired'; expiresAt: string; at: string }
   | { code: 'several-pending'; gates: string[] }
   | { code: 'nothing-pending'; run: RunRef; gateName?: string }
-  | { code: 'not-rollable'; run: RunRef; phase: Run['phase'] };
+  | { code: 'not-rollable'; run: RunRef; phase: Run['phase'] }
+  | { code: 'unknown-runbook'; service: ServiceId; runbook: string; known: string[] }
+  | { code: 'runbook-not-waiting'; run: RunRef; execution: string; state?: string };
 
 export type DecisionCode = DecisionOutcome['code'];
 

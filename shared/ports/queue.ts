@@ -12,7 +12,16 @@ export type Job =
   | { kind: 'sync-thread'; service: ServiceId; run: number }
   | { kind: 'request-approval'; service: ServiceId; run: number; gate: string; attempt: number }
   | { kind: 'tell-user'; channel: string; user: string; text: string }
-  | { kind: 'snapshot-for-user'; service: ServiceId; channel: string; user: string };
+  | { kind: 'snapshot-for-user'; service: ServiceId; channel: string; user: string }
+  /** Advance a runbook execution (the core's work, not the presenter's): queued in its own group, see `groupOf`. */
+  | { kind: 'runbook'; service: ServiceId; run: number; execution: string };
+
+/**
+ * The ordering group of a job (SQS FIFO MessageGroupId, the outbox's chain). A runbook waits for Flagger for up to
+ * minutes; in its own group per service it never holds up the thread updates that tell its progress.
+ */
+export const groupOf = (job: Job): string =>
+  job.kind === 'runbook' ? `runbook:${job.service}` : 'service' in job ? job.service : 'users';
 
 export interface Queue {
   send(job: Job): Promise<void>;

@@ -95,5 +95,15 @@ function decisionSentence(o: DecisionOutcome): string {
       return `Nothing of ${release(o.run)} is waiting for approval${o.gateName ? ` at ${escapeMrkdwn(o.gateName)}` : ''}.`;
     case 'not-rollable':
       return `${release(o.run)} is ${escapeMrkdwn(o.phase)}: no traffic has moved to the canary, and Flagger does not roll back from there. Reject its gate instead.`;
+    case 'dry-run-started':
+      return `Dry run of runbook ${escapeMrkdwn(o.runbook)} for ${release(o.run)} started: nothing is changed; the thread shows what each step would do.`;
+    case 'runbook-started':
+      return `Runbook ${escapeMrkdwn(o.runbook)} started for ${release(o.run)}; the thread shows each step.`;
+    case 'runbook-confirmed':
+      return `Confirmed: the runbook of ${release(o.run)} goes on.`;
+    case 'unknown-runbook':
+      return `No runbook named ${escapeMrkdwn(o.runbook)} is configured (configured: ${escapeMrkdwn(o.known.join(', '))}).`;
+    case 'runbook-not-waiting':
+      return `That runbook of ${release(o.run)} is not waiting for a confirmation${o.state ? ` (it is ${escapeMrkdwn(o.state)})` : ''}.`;
   }
 }

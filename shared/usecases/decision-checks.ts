@@ -8,7 +8,7 @@ import { deployersOf, type Run } from '../domain/release';
 import { snapshotSummary } from '../domain/snapshot-text';
 import type { Membership } from '../ports/chat';
 import { currentRun } from './current-run';
-import type { Deps } from './deps';
+import type { CoreDeps, Deps } from './deps';
 
 /** Who asked, and from where; `request` pins a decision to the approval message the person clicked. */
 export interface Decider {
@@ -190,7 +190,7 @@ function lateOutcome(
 }
 
 export async function record(
-  deps: Deps,
+  deps: Pick<CoreDeps, 'store' | 'now'>,
   who: Decider,
   action: AuditEntry['action'],
   outcome: AuditEntry['outcome'],

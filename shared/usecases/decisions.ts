@@ -4,6 +4,7 @@ import type { ServiceId } from '../domain/flagger';
 import { approvalCount } from '../domain/gate';
 import { type DecisionOutcome, refusal, runRef, withCaveat } from '../domain/outcomes';
 import { canRollBack, type Run, rollbackHookSeen } from '../domain/release';
+import { executionId, ROLLBACK_EXECUTION, type RunbookTrigger } from '../domain/runbook';
 import { updateRun } from './current-run';
 import {
   type Decider,
@@ -15,7 +16,8 @@ import {
   staleRun,
   type Target,
 } from './decision-checks';
-import { type Deps, publish } from './deps';
+import { type CoreDeps, type Deps, publish } from './deps';
+import { startRunbook } from './runbook-start';
 
 export type { Decider } from './decision-checks';
 
@@ -95,30 +97,63 @@ async function rejectGate(deps: Deps, target: Target, who: Decider, why: string)
   }
   const facts = { rollback, rollbackHookSeen: rollbackHookSeen(run) };
   await publish(deps, { type: 'gate-rejected', ...gateRef(gate), by: who.user, reason: why, ...facts });
+  if (rollback) await startRollbackRunbook(deps, run, { cause: 'rejection', by: who.user, reason: `rejected: ${why}` });
   return { result: 'accepted', code: 'rejected', ...facts };
 }
 
-/** Stopping a release: its deployer may always ask for it (only the approvers list applies). */
+/**
+ * Stopping a release: its deployer may always ask for it (only the approvers list applies). With `dryRun`, the
+ * service's rollback runbook runs as a preview (server-side dry runs, nothing signalled) and nothing else changes.
+ */
 export async function requestRollback(
   deps: Deps,
   service: ServiceId,
   who: Decider,
   reason: string,
+  options: { dryRun?: boolean } = {},
 ): Promise<DecisionOutcome> {
   const allowed = await permitted(deps, service, who, 'rollback');
   if (isOutcome(allowed)) return allowed;
-  return withCaveat(
-    await rollBack(deps, service, who, allowed.run, reasonOf(reason, 'requested in Slack')),
-    allowed.caveat,
-  );
+  const why = reasonOf(reason, 'requested in Slack');
+  const outcome = options.dryRun
+    ? await previewRollback(deps, service, who, allowed.run, why)
+    : await rollBack(deps, service, { cause: 'person', by: who.user, reason: why }, allowed.run, who);
+  return withCaveat(outcome, allowed.caveat);
 }
 
-async function rollBack(
+async function previewRollback(
   deps: Deps,
   service: ServiceId,
   who: Decider,
   run: Run | undefined,
   why: string,
+): Promise<DecisionOutcome> {
+  if (!run || run.state === 'ended') return refusal({ code: 'no-release', action: 'rollback', service });
+  if (who.request && who.request.run !== run.number) return refusal(staleRun(who.request.run, run)[0]);
+  const runbook = policyRunbook(deps, service);
+  const id = executionId(runbook, deps.now().getTime(), true);
+  const started = await startRunbook(deps, {
+    service,
+    run: run.number,
+    runbook,
+    id,
+    dryRun: true,
+    trigger: { cause: 'person', by: who.user, reason: `dry run: ${why}` },
+  });
+  if (!started) return unknownRunbook(deps, service, runbook);
+  return { result: 'accepted', code: 'dry-run-started', run: runRef(run), execution: id, runbook };
+}
+
+/**
+ * Rolls a run back for a person or an alert: the rollback hook answers 200 from now on (Flagger fails the canary
+ * at its next check) and the service's rollback runbook starts. At most once per run, whoever asks first.
+ */
+export async function rollBack(
+  deps: CoreDeps,
+  service: ServiceId,
+  trigger: RunbookTrigger,
+  run: Run | undefined,
+  who: Decider = { user: trigger.by, via: trigger.cause },
 ): Promise<DecisionOutcome> {
   if (!run || run.state === 'ended') return refusal({ code: 'no-release', action: 'rollback', service });
   if (who.request && who.request.run !== run.number) return refusal(staleRun(who.request.run, run)[0]);
@@ -134,18 +169,52 @@ async function rollBack(
     await record(deps, who, 'rollback', 'refused', run, undefined, `phase ${run.phase}`);
     return refusal({ code: 'not-rollable', run: runRef(run), phase: run.phase });
   }
-  const rollback = { by: who.user, at: deps.now().toISOString(), reason: why };
+  const rollback = { by: trigger.by, at: deps.now().toISOString(), reason: trigger.reason };
   const updated = await updateRun(deps.store, service, run.number, (r) =>
     r.rollback ? undefined : { ...r, rollback },
   );
-  if (updated?.rollback?.at !== rollback.at || updated.rollback.by !== who.user) {
+  if (updated?.rollback?.at !== rollback.at || updated.rollback.by !== trigger.by) {
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
     return already();
   }
-  await record(deps, who, 'rollback', 'accepted', run, undefined, why);
-  await publish(deps, { type: 'rollback-requested', service, run: run.number, by: who.user, cause: 'person' });
-  return { result: 'accepted', code: 'rollback-requested', run: runRef(run), rollbackHookSeen: rollbackHookSeen(run) };
+  await record(deps, who, 'rollback', 'accepted', run, undefined, trigger.reason);
+  // The configuration check makes sure the service's runbook exists, so it is named before it starts.
+  const execution = deps.config.runbooks[policyRunbook(deps, service)] ? { execution: ROLLBACK_EXECUTION } : {};
+  await publish(deps, {
+    type: 'rollback-requested',
+    service,
+    run: run.number,
+    by: trigger.by,
+    cause: trigger.cause,
+    ...execution,
+  });
+  await startRollbackRunbook(deps, run, trigger);
+  return {
+    result: 'accepted',
+    code: 'rollback-requested',
+    run: runRef(run),
+    rollbackHookSeen: rollbackHookSeen(run),
+    ...execution,
+  };
 }
+
+/** The service's rollback runbook for this run, once per run (`ROLLBACK_EXECUTION`); undefined if not configured. */
+function startRollbackRunbook(deps: CoreDeps, run: Run, trigger: RunbookTrigger) {
+  return startRunbook(deps, {
+    service: run.service,
+    run: run.number,
+    runbook: policyRunbook(deps, run.service),
+    id: ROLLBACK_EXECUTION,
+    dryRun: false,
+    trigger,
+  });
+}
+
+const policyRunbook = (deps: CoreDeps, service: ServiceId): string =>
+  deps.config.services.get(service)?.runbook ?? 'rollback';
+
+const unknownRunbook = (deps: CoreDeps, service: ServiceId, runbook: string): DecisionOutcome =>
+  refusal({ code: 'unknown-runbook', service, runbook, known: Object.keys(deps.config.runbooks) });
 
 /** Pausing stops traffic and anyone on the approvers list may do it; resuming moves traffic, like approving. */
 export async function setPause(

@@ -6,11 +6,12 @@ import { queuedEvents } from '../ports/events';
 import type { MetricsSource } from '../ports/metrics';
 import type { Queue } from '../ports/queue';
 import type { ReleaseState } from '../ports/release-state';
+import type { RunbookStore } from '../ports/runbook-store';
 import type { SnapshotStore } from '../ports/snapshot-store';
 import type { ReleaseStore } from '../ports/store';
 
 /** The stores the core decides with: release state, the audit trail and snapshots; never the chat threads. */
-export type CoreStore = ReleaseState & AuditLog & SnapshotStore;
+export type CoreStore = ReleaseState & AuditLog & SnapshotStore & RunbookStore;
 
 /** What answering Flagger needs: no Slack client, so the Flagger function stays small and starts fast. */
 export interface CoreDeps {

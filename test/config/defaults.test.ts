@@ -26,6 +26,8 @@ describe('Function: loadConfig (defaults)', () => {
       analysis: { stepWeight: 10, maxWeight: 50 },
       target: 'product-service',
       metrics: { interval: '1m', window: 600_000, step: 30_000, queries: {} },
+      runbook: 'rollback',
+      autoRollback: { alertnames: [], severities: ['critical'] },
     });
   });
 

@@ -1,4 +1,5 @@
 import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import { HELP, parseCommand } from '../../shared/slack/commands';
 import { aPolicy as basePolicy } from '../fixtures/builders';
@@ -15,7 +16,12 @@ const aPolicy = (service: string): ServicePolicy =>
   });
 
 function aConfig(...services: string[]): BotConfig {
-  return { file: 'release-bot.yaml', services: new Map(services.map((s) => [s, aPolicy(s)])), clusters: {} };
+  return {
+    file: 'release-bot.yaml',
+    services: new Map(services.map((s) => [s, aPolicy(s)])),
+    clusters: {},
+    ...sectionDefaults(),
+  };
 }
 
 const config = aConfig('production/product-service', 'production/cart', 'staging/cart');

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { ConsoleChat, forReading } from '../../shared/adapters/console-chat';
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
 import type { AuditEntry } from '../../shared/domain/audit';
 import type { Gate } from '../../shared/domain/gate';
 import type { Run } from '../../shared/domain/release';
@@ -261,7 +262,12 @@ describe('Property: nobody speaks in the bot’s voice', () => {
   });
 
   it('holds for what /canary answers: parse errors, help, list, status and history', async () => {
-    const config: BotConfig = { file: 'release-bot.yaml', services: new Map([[SERVICE, policy]]), clusters: {} };
+    const config: BotConfig = {
+      file: 'release-bot.yaml',
+      services: new Map([[SERVICE, policy]]),
+      clusters: {},
+      ...sectionDefaults(),
+    };
     await fc.assert(
       fc.asyncProperty(
         runArb,

@@ -1,5 +1,6 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
 import type { ReleaseEvent } from '../../shared/domain/events';
 import type { Chat, ChatFile, ChatMessage } from '../../shared/ports/chat';
 import { runJob, SlackThreadPresenter } from '../../shared/slack/thread-presenter';
@@ -37,7 +38,12 @@ class RecordingChat implements Chat {
 
 async function setUp() {
   const policy = aPolicy({ service: SERVICE, channel: 'C0RELEASES1' });
-  const config: BotConfig = { file: 'release-bot.yaml', services: new Map([[SERVICE, policy]]), clusters: {} };
+  const config: BotConfig = {
+    file: 'release-bot.yaml',
+    services: new Map([[SERVICE, policy]]),
+    clusters: {},
+    ...sectionDefaults(),
+  };
   const store = new MemoryStore();
   const chat = new RecordingChat();
   await store.startRun(aRun({ service: SERVICE, state: 'progressing', phase: 'Progressing', weight: 50 }), 0);

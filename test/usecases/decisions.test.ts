@@ -152,7 +152,7 @@ describe('Use case: self-approval belongs to the release run', () => {
 
     expect(ok(rejected)).toBe(true);
     expect((await t.gate())?.rejection?.by).toBe(ALICE);
-    expect((await t.audit())[0]).toMatchObject({ actor: ALICE, action: 'reject', outcome: 'accepted' });
+    expect((await t.audit()).find((e) => e.action === 'reject')).toMatchObject({ actor: ALICE, outcome: 'accepted' });
   });
 
   it('lets the deployer roll back their own release', async () => {
@@ -432,6 +432,7 @@ describe('Use case: decisions return outcomes and publish events', () => {
         rollback: true,
         rollbackHookSeen: false,
       }),
+      expect.objectContaining({ type: 'runbook-started', execution: 'rollback' }),
     ]);
     expect(said(result)).toContain('Warning: Flagger has not called the rollback webhook for this release');
   });
@@ -471,7 +472,11 @@ describe('Use case: decisions return outcomes and publish events', () => {
 
     expect(first).toMatchObject({ result: 'accepted', code: 'rollback-requested' });
     expect(second).toMatchObject({ result: 'duplicate', code: 'rollback-already-requested', by: ALICE });
-    expect(t.events()).toEqual([expect.objectContaining({ type: 'rollback-requested', by: ALICE, cause: 'person' })]);
+    // The rollback runbook starts once, with the first request: the second starts nothing.
+    expect(t.events()).toEqual([
+      expect.objectContaining({ type: 'rollback-requested', by: ALICE, cause: 'person', execution: 'rollback' }),
+      expect.objectContaining({ type: 'runbook-started', execution: 'rollback' }),
+    ]);
   });
 
   it('refuses a rollback while Waiting: nothing has moved to the canary', async () => {

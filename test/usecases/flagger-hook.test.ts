@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
 import type { ReleaseEvent } from '../../shared/domain/events';
 import type { HookCall, HookType, Phase } from '../../shared/domain/flagger';
 import type { ServicePolicy } from '../../shared/domain/policy';
@@ -42,7 +43,12 @@ function askedFor(job: Job | undefined): { gate: string; attempt: number } | und
 /** handleHook against an in-memory store, a recording queue and a clock the test moves. */
 function bot(overrides: Partial<ServicePolicy> = {}) {
   const policy = aPolicy(overrides);
-  const config: BotConfig = { file: 'release-bot.yaml', services: new Map([[SERVICE, policy]]), clusters: {} };
+  const config: BotConfig = {
+    file: 'release-bot.yaml',
+    services: new Map([[SERVICE, policy]]),
+    clusters: {},
+    ...sectionDefaults(),
+  };
   const store = new MemoryStore();
   const queue = new RecordingQueue();
   let now = T0;

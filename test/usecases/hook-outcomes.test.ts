@@ -1,5 +1,6 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
 import type { ReleaseEvent } from '../../shared/domain/events';
 import type { HookCall, HookType, Phase } from '../../shared/domain/flagger';
 import type { HookOutcome } from '../../shared/domain/outcomes';
@@ -19,6 +20,7 @@ function bot(overrides: Partial<ServicePolicy> = {}) {
     file: 'release-bot.yaml',
     services: new Map([[SERVICE, aPolicy(overrides)]]),
     clusters: {},
+    ...sectionDefaults(),
   };
   const store = new MemoryStore();
   const jobs: Job[] = [];

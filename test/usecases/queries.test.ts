@@ -1,5 +1,6 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
 import { fitSection, historyText, listText, statusText } from '../../shared/slack/query-answers';
 import type { Deps } from '../../shared/usecases/deps';
 import { groupAttempts, history, listServices, status } from '../../shared/usecases/queries';
@@ -14,6 +15,7 @@ function depsWith(store: MemoryStore, channel = 'C0RELEASES'): Deps {
     file: 'release-bot.yaml',
     services: new Map([[SERVICE, aPolicy({ service: SERVICE, channel })]]),
     clusters: {},
+    ...sectionDefaults(),
   };
   return { config, store } as unknown as Deps;
 }
