@@ -20,6 +20,8 @@ export const RESOURCES: Record<ResourceKind, { group: string; version: string; p
   VirtualService: { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices' },
   DestinationRule: { group: 'networking.istio.io', version: 'v1beta1', plural: 'destinationrules' },
 };
+/** the least time left worth a last try (a request cut at 1 ms would only say "no answer") */
+const LAST_TRY_MS = 50;
 const MERGE_PATCH = 'application/merge-patch+json';
 
 export interface Limits {
@@ -53,24 +55,36 @@ export async function retrying<T>(
     }
     const retryable = isRetryable(failure);
     const retryAfter = 'status' in failure && failure.retryAfter ? Number(failure.retryAfter) * 1000 : Number.NaN;
-    const wait = Number.isFinite(retryAfter) ? retryAfter : backoff * (0.5 + Math.random());
-    if (!retryable || Date.now() + wait >= end) {
-      const { group, plural } = RESOURCES[what.ref.kind];
-      const sentence = describe(failure, {
-        server: connection.server,
-        namespace: what.ref.namespace,
-        object: `${what.ref.kind} ${what.ref.namespace}/${what.ref.name}`,
-        name: what.ref.name,
-        verb: what.verb,
-        resource: `${plural}.${group}`,
-        served: `${group}/${RESOURCES[what.ref.kind].version} ${plural}`,
-        timeoutMs: limits.requestMs,
-      });
-      return { error: sentence, retryable, ...('status' in failure ? { status: failure.status } : {}) };
+    const left = end - Date.now();
+    // a Retry-After beyond the deadline is an answer now; a backoff is cut short to try once more at the deadline
+    if (!retryable || left <= LAST_TRY_MS || retryAfter >= left) {
+      return failureAnswer(connection, limits, what, failure, retryable);
     }
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    const wait = Number.isFinite(retryAfter) ? retryAfter : backoff * (0.5 + Math.random());
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left - LAST_TRY_MS)));
     backoff *= 2;
   }
+}
+
+function failureAnswer(
+  connection: Connection,
+  limits: Limits,
+  what: { ref: ResourceRef; verb: string },
+  failure: Failure,
+  retryable: boolean,
+): ClusterFailure {
+  const { group, version, plural } = RESOURCES[what.ref.kind];
+  const sentence = describe(failure, {
+    server: connection.server,
+    namespace: what.ref.namespace,
+    object: `${what.ref.kind} ${what.ref.namespace}/${what.ref.name}`,
+    name: what.ref.name,
+    verb: what.verb,
+    resource: `${plural}.${group}`,
+    served: `${group}/${version} ${plural}`,
+    timeoutMs: limits.requestMs,
+  });
+  return { error: sentence, retryable, ...('status' in failure ? { status: failure.status } : {}) };
 }
 
 const at = (ref: ResourceRef) => ({ ...RESOURCES[ref.kind], namespace: ref.namespace, name: ref.name });

@@ -54,13 +54,16 @@ const canary: KubeObject = {
   spec: {
     targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: SERVICE },
     service: { port: 80 },
-    analysis: { interval: '1m', threshold: 5 },
+    analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10 },
   },
 };
 const routesOf = (vs: KubeObject) =>
-  ((vs as { spec: { http: { route: { weight: number }[] }[] } }).spec.http ?? []).map((r) =>
+  ((vs as unknown as { spec: { http: { route: { weight: number }[] }[] } }).spec.http ?? []).map((r) =>
     r.route.map((d) => d.weight),
   );
+
+const annotation = (object: KubeObject, key: string) =>
+  (object.metadata as { annotations?: Record<string, string> }).annotations?.[key];
 
 describe('Cluster operations: the runbook verbs against a real kube-apiserver', () => {
   let workDir: string;
@@ -110,7 +113,11 @@ describe('Cluster operations: the runbook verbs against a real kube-apiserver', 
     await probe.started();
     await waitFor(
       'the RoleBinding to take effect',
-      async () => ('error' in ((await probe?.trafficSplit(NS, SERVICE))?.result as object) ? undefined : true),
+      async () => {
+        const answer = await probe?.trafficSplit(NS, SERVICE);
+        if (answer && 'error' in (answer.result as object)) throw new Error(JSON.stringify(answer.result));
+        return answer ? true : undefined;
+      },
       { timeoutMs: 15_000, intervalMs: 200 },
     );
   }, 180_000);
@@ -184,9 +191,9 @@ describe('Cluster operations: the runbook verbs against a real kube-apiserver', 
       changed: true,
       summary: 'metadata.annotations.release-bot/rolled-back unset -> "run-7"',
     });
-    expect((await admin.get(DR)).metadata.annotations?.['release-bot/rolled-back']).toBeUndefined();
+    expect(annotation(await admin.get(DR), 'release-bot/rolled-back')).toBeUndefined();
     expect((await probe.call('annotate', rule, note, { dryRun: false })).result).toMatchObject({ changed: true });
-    expect((await admin.get(DR)).metadata.annotations?.['release-bot/rolled-back']).toBe('run-7');
+    expect(annotation(await admin.get(DR), 'release-bot/rolled-back')).toBe('run-7');
   });
 
   it('reads: canary state, deployment state, an object, the service’s DestinationRules; a missing object is a 404', async () => {
@@ -238,7 +245,7 @@ describe('Cluster operations: the runbook verbs against a real kube-apiserver', 
       [50, 50],
       [50, 50],
     ]);
-    expect(vs.metadata.annotations?.['flagger.app/touched']).toBe('yes'); // the other writer's change is kept
+    expect(annotation(vs, 'flagger.app/touched')).toBe('yes'); // the other writer's change is kept
   });
 
   it('an apiserver away for less than the deadline: the call waits it out and succeeds', async () => {
@@ -263,7 +270,7 @@ describe('Cluster operations: the runbook verbs against a real kube-apiserver', 
         retryable: true,
       });
       expect(answer.ms).toBeLessThan(WRITE_DEADLINE + 1000);
-      expect(answer.ms).toBeGreaterThan(WRITE_DEADLINE / 2);
+      expect(answer.ms).toBeGreaterThan(WRITE_DEADLINE - 300); // it kept trying until the deadline
     } finally {
       await proxy.start();
     }
