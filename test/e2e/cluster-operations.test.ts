@@ -7,6 +7,7 @@ import { ClusterProbe } from '../../e2e/harness/cluster-probe';
 import type { KubeObject } from '../../e2e/harness/kube';
 import * as manifests from '../../e2e/harness/manifests';
 import { ApiserverProxy } from '../support/apiserver-proxy';
+import { canaryObject, destinationRuleObject } from '../support/flagger-objects';
 
 /**
  * The runbook verbs of the KubernetesCluster adapter (in a child process: client-node is ESM-only) against a real
@@ -41,22 +42,8 @@ const virtualService = (ns: string): KubeObject => ({
     ],
   },
 });
-const destinationRule = (name: string, host: string): KubeObject => ({
-  apiVersion: 'networking.istio.io/v1beta1',
-  kind: 'DestinationRule',
-  metadata: { name, namespace: NS },
-  spec: { host },
-});
-const canary: KubeObject = {
-  apiVersion: 'flagger.app/v1beta1',
-  kind: 'Canary',
-  metadata: { name: SERVICE, namespace: NS },
-  spec: {
-    targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: SERVICE },
-    service: { port: 80 },
-    analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10 },
-  },
-};
+const destinationRule = (name: string, host: string) => destinationRuleObject(NS, name, host);
+const canary = canaryObject(NS, SERVICE);
 const routesOf = (vs: KubeObject) =>
   ((vs as unknown as { spec: { http: { route: { weight: number }[] }[] } }).spec.http ?? []).map((r) =>
     r.route.map((d) => d.weight),

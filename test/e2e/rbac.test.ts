@@ -6,6 +6,7 @@ import { applyCrds, type Cluster, readManifests, startCluster } from '../../e2e/
 import { ClusterProbe } from '../../e2e/harness/cluster-probe';
 import type { KubeObject } from '../../e2e/harness/kube';
 import * as manifests from '../../e2e/harness/manifests';
+import { canaryObject, destinationRuleObject } from '../support/flagger-objects';
 
 /**
  * The bot's cluster access against a real kube-apiserver with RBAC: the KubernetesCluster adapter (in a child
@@ -40,22 +41,8 @@ const flaggerVirtualService = (ns: string, primary: number, canary: number): Kub
   },
 });
 
-const CANARY: KubeObject = {
-  apiVersion: 'flagger.app/v1beta1',
-  kind: 'Canary',
-  metadata: { name: SERVICE, namespace: NS },
-  spec: {
-    targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: SERVICE },
-    service: { port: 80 },
-    analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10 },
-  },
-};
-const DESTINATION_RULE: KubeObject = {
-  apiVersion: 'networking.istio.io/v1beta1',
-  kind: 'DestinationRule',
-  metadata: { name: `${SERVICE}-canary`, namespace: NS },
-  spec: { host: `${SERVICE}-canary` },
-};
+const CANARY = canaryObject(NS, SERVICE);
+const DESTINATION_RULE = destinationRuleObject(NS, `${SERVICE}-canary`, `${SERVICE}-canary`);
 /** What deploy/rbac.yaml grants, rule by rule (each commented there with the step kinds that need it). */
 const GRANTED = [
   { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'update', 'patch'] },
