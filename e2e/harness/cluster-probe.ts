@@ -67,6 +67,16 @@ export class ClusterProbe {
     });
   }
 
+  /** Any method of the adapter (the RunbookCluster verbs), with JSON arguments. */
+  async call(method: string, ...args: unknown[]): Promise<ProbeAnswer> {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.stdin.write(`${JSON.stringify({ id, method, args })}\n`);
+    });
+  }
+
   stop(): void {
     this.child.stdin.end();
     this.child.kill();
@@ -86,10 +96,19 @@ async function main(): Promise<void> {
   const write = (message: unknown) => process.stdout.write(`@@${JSON.stringify(message)}\n`);
   write({ ready: true, node: process.version });
   for await (const line of createInterface({ input: process.stdin })) {
-    const { id, namespace, service } = JSON.parse(line) as { id: number; namespace: string; service: string };
+    const request = JSON.parse(line) as { id: number; namespace: string; service: string } & {
+      method?: string;
+      args?: unknown[];
+    };
+    const { id, namespace, service, method, args } = request;
     const loadedBefore = loaded();
     const started = Date.now();
-    const result = await cluster.trafficSplit(namespace, service);
+    const verb = method
+      ? (cluster as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]
+      : undefined;
+    const result = verb
+      ? await verb.apply(cluster, args ?? []).catch((error: unknown) => ({ thrown: String(error) }))
+      : await cluster.trafficSplit(namespace, service);
     write({ id, result, loadedBefore, loadedAfter: loaded(), ms: Date.now() - started });
   }
 }

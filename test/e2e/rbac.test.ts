@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeError, waitFor } from '../../e2e/harness';
-import { buildInfo, type Cluster, readManifests, startCluster } from '../../e2e/harness/cluster';
+import { applyCrds, type Cluster, readManifests, startCluster } from '../../e2e/harness/cluster';
 import { ClusterProbe } from '../../e2e/harness/cluster-probe';
 import type { KubeObject } from '../../e2e/harness/kube';
 import * as manifests from '../../e2e/harness/manifests';
+import { canaryObject, destinationRuleObject } from '../support/flagger-objects';
 
 /**
  * The bot's cluster access against a real kube-apiserver with RBAC: the KubernetesCluster adapter (in a child
@@ -40,7 +41,17 @@ const flaggerVirtualService = (ns: string, primary: number, canary: number): Kub
   },
 });
 
-describe('RBAC: the bot reads the live traffic split with exactly the access deploy/rbac.yaml documents', () => {
+const CANARY = canaryObject(NS, SERVICE);
+const DESTINATION_RULE = destinationRuleObject(NS, `${SERVICE}-canary`, `${SERVICE}-canary`);
+/** What deploy/rbac.yaml grants, rule by rule (each commented there with the step kinds that need it). */
+const GRANTED = [
+  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'update', 'patch'] },
+  { apiGroups: ['networking.istio.io'], resources: ['destinationrules'], verbs: ['get', 'list', 'patch'] },
+  { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['get', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
+];
+
+describe('RBAC: the bot reads the split and runs its runbook verbs with exactly the access deploy/rbac.yaml documents', () => {
   let workDir: string;
   let cluster: Cluster | undefined;
   let probe: ClusterProbe | undefined;
@@ -57,24 +68,15 @@ describe('RBAC: the bot reads the live traffic split with exactly the access dep
     timings.cluster = (Date.now() - started) / 1000;
     const { admin } = cluster;
 
-    // Istio's VirtualService CRD only, from the same istio.io/api module the full harness uses
-    const crd = readManifests(buildInfo().crds.istio).find(
-      (m) =>
-        m.object.kind === 'CustomResourceDefinition' &&
-        m.object.metadata.name === 'virtualservices.networking.istio.io',
-    );
-    if (!crd) throw new Error('no VirtualService CRD in the istio.io/api CRDs');
-    await admin.applyText(crd.object, crd.text);
-    await waitFor('the VirtualService CRD to be served', async () =>
-      (await admin.raw('GET', `/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices`)).status === 200
-        ? true
-        : undefined,
-    );
+    await applyCrds(admin);
     for (const ns of [NS, OTHER_NS]) {
       await admin.apply(manifests.namespace(ns));
       await admin.apply(flaggerVirtualService(ns, 70, 30));
     }
     await admin.apply(manifests.deployment(NS, SERVICE, 'web:1'));
+    await admin.apply(manifests.deployment(NS, `${SERVICE}-primary`, 'web:1'));
+    await admin.apply(CANARY);
+    await admin.apply(DESTINATION_RULE);
     await admin.call('POST', `/api/v1/namespaces/${NS}/secrets`, {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -140,6 +142,67 @@ describe('RBAC: the bot reads the live traffic split with exactly the access dep
     await admin.apply(flaggerVirtualService(NS, 70, 30));
   });
 
+  it('every granted verb works for the runbook steps that need it, as the bot', async () => {
+    const { admin, probe } = env();
+    const vs = { kind: 'VirtualService', namespace: NS, name: SERVICE };
+    const real = { dryRun: false };
+    const results = {
+      'set-weights (virtualservices get, update)': (
+        await probe.call('setWeights', NS, SERVICE, { primary: 100, canary: 0 }, real)
+      ).result,
+      'annotate a VirtualService (patch)': (await probe.call('annotate', vs, { 'release-bot/run': '1' }, real)).result,
+      'scale (deployments get, patch)': (await probe.call('scale', NS, SERVICE, 0, real)).result,
+      'patch a Canary (canaries get, patch)': (
+        await probe.call(
+          'mergePatch',
+          { kind: 'Canary', namespace: NS, name: SERVICE },
+          { spec: { skipAnalysis: true } },
+          real,
+        )
+      ).result,
+      'annotate a DestinationRule (destinationrules get, patch)': (
+        await probe.call(
+          'annotate',
+          { kind: 'DestinationRule', namespace: NS, name: `${SERVICE}-canary` },
+          { a: 'b' },
+          real,
+        )
+      ).result,
+      'inspect canary (canaries get)': (await probe.call('canaryState', NS, SERVICE)).result,
+      'wait deployment-ready (deployments get)': (await probe.call('deploymentState', NS, `${SERVICE}-primary`)).result,
+      'inspect destinationrules (destinationrules list)': (
+        (await probe.call('listDestinationRules', NS, SERVICE)).result as KubeObject[]
+      ).map((r) => r.metadata.name),
+    };
+    expect(results).toEqual({
+      'set-weights (virtualservices get, update)': { changed: true, summary: 'primary 70 -> 100, canary 30 -> 0' },
+      'annotate a VirtualService (patch)': {
+        changed: true,
+        summary: 'metadata.annotations.release-bot/run unset -> "1"',
+      },
+      'scale (deployments get, patch)': { changed: true, summary: 'replicas 2 -> 0' },
+      'patch a Canary (canaries get, patch)': { changed: true, summary: 'spec.skipAnalysis unset -> true' },
+      'annotate a DestinationRule (destinationrules get, patch)': {
+        changed: true,
+        summary: 'metadata.annotations.a unset -> "b"',
+      },
+      'inspect canary (canaries get)': {},
+      'wait deployment-ready (deployments get)': {
+        replicas: 2,
+        readyReplicas: 0,
+        updatedReplicas: 0,
+        availableReplicas: 0,
+      },
+      'inspect destinationrules (destinationrules list)': [`${SERVICE}-canary`],
+    });
+    // the writes really happened, as the bot
+    expect(
+      (await admin.get<{ spec: { replicas: number } }>(`/apis/apps/v1/namespaces/${NS}/deployments/${SERVICE}`)).spec
+        .replicas,
+    ).toBe(0);
+    await admin.apply(flaggerVirtualService(NS, 70, 30));
+  });
+
   it('refuses, with the same identity, every call outside the documented RBAC', async () => {
     const { bot, probe } = env();
     const refused = async (what: string, call: () => Promise<unknown>) => {
@@ -155,13 +218,31 @@ describe('RBAC: the bot reads the live traffic split with exactly the access dep
         bot.list(`/apis/networking.istio.io/v1beta1/namespaces/${NS}/virtualservices`),
       ),
       refused('get a VirtualService in another namespace', () => bot.get(VS_PATH(OTHER_NS))),
-      refused('patch the VirtualService', () =>
-        bot.mergePatch(VS_PATH(NS), {
-          spec: { http: [{ route: [{ destination: { host: `${SERVICE}-primary` }, weight: 100 }] }] },
-        }),
+      refused('patch the VirtualService in another namespace', () =>
+        bot.mergePatch(VS_PATH(OTHER_NS), { metadata: { annotations: { a: 'b' } } }),
       ),
       refused('get a Secret', () => bot.get(`/api/v1/namespaces/${NS}/secrets/web-credentials`)),
-      refused('get a Deployment', () => bot.get(`/apis/apps/v1/namespaces/${NS}/deployments/${SERVICE}`)),
+      refused('list Deployments', () => bot.list(`/apis/apps/v1/namespaces/${NS}/deployments`)),
+      refused('delete a Deployment', () => bot.call('DELETE', `/apis/apps/v1/namespaces/${NS}/deployments/${SERVICE}`)),
+      refused('create a Deployment', () =>
+        bot.call('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, manifests.deployment(NS, 'intruder', 'x:1')),
+      ),
+      refused('the deployments/scale subresource', () =>
+        bot.get(`/apis/apps/v1/namespaces/${NS}/deployments/${SERVICE}/scale`),
+      ),
+      refused('delete a Canary', () =>
+        bot.call('DELETE', `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries/${SERVICE}`),
+      ),
+      refused('update a Canary', () =>
+        bot.call('PUT', `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries/${SERVICE}`, CANARY),
+      ),
+      refused('list Pods', () => bot.list(`/api/v1/namespaces/${NS}/pods`)),
+      refused('create a VirtualService', () =>
+        bot.call('POST', `/apis/networking.istio.io/v1beta1/namespaces/${NS}/virtualservices`, {
+          ...flaggerVirtualService(NS, 0, 100),
+          metadata: { name: 'intruder', namespace: NS },
+        }),
+      ),
       refused('watch VirtualServices', () =>
         bot.get(`/apis/networking.istio.io/v1beta1/namespaces/${NS}/virtualservices?watch=true&timeoutSeconds=1`),
       ),
@@ -171,9 +252,16 @@ describe('RBAC: the bot reads the live traffic split with exactly the access dep
     expect(Object.fromEntries(outcomes)).toEqual({
       'list VirtualServices': 403,
       'get a VirtualService in another namespace': 403,
-      'patch the VirtualService': 403,
+      'patch the VirtualService in another namespace': 403,
       'get a Secret': 403,
-      'get a Deployment': 403,
+      'list Deployments': 403,
+      'delete a Deployment': 403,
+      'create a Deployment': 403,
+      'the deployments/scale subresource': 403,
+      'delete a Canary': 403,
+      'update a Canary': 403,
+      'list Pods': 403,
+      'create a VirtualService': 403,
       'watch VirtualServices': 403,
       'delete the VirtualService': 403,
     });
@@ -185,14 +273,12 @@ describe('RBAC: the bot reads the live traffic split with exactly the access dep
     expect(await bot.get(VS_PATH(NS))).toMatchObject({ metadata: { name: SERVICE } });
   });
 
-  it('documents a ClusterRole that grants nothing but that one rule, bound to the group release-bot only', async () => {
+  it('documents a ClusterRole that grants nothing but those rules, bound to the group release-bot only', async () => {
     const { admin, bot } = env();
     const role = await admin.get<{ rules: unknown[]; aggregationRule?: unknown }>(
       '/apis/rbac.authorization.k8s.io/v1/clusterroles/release-bot',
     );
-    expect(role.rules).toEqual([
-      { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get'] },
-    ]);
+    expect(role.rules).toEqual(GRANTED);
     expect(role.aggregationRule).toBeUndefined();
     const binding = await admin.get<{ roleRef: unknown; subjects: unknown[] }>(
       `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings/release-bot`,
@@ -217,6 +303,8 @@ describe('RBAC: the bot reads the live traffic split with exactly the access dep
     });
     const everyone = new Set(['authorization.k8s.io', 'authentication.k8s.io']);
     const granted = review.status.resourceRules.filter((r) => !(r.apiGroups ?? []).every((g) => everyone.has(g)));
-    expect(granted).toEqual([{ verbs: ['get'], apiGroups: ['networking.istio.io'], resources: ['virtualservices'] }]);
+    const asRule = (r: { verbs: string[]; apiGroups?: string[]; resources?: string[] }) =>
+      `${(r.apiGroups ?? []).join()}/${(r.resources ?? []).join()}: ${[...r.verbs].sort().join()}`;
+    expect(granted.map(asRule).sort()).toEqual(GRANTED.map(asRule).sort());
   });
 });
