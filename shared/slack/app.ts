@@ -97,7 +97,7 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
     await ack();
     const click = readClick(body, action);
     if (!click) return;
-    const ref = parse(runbookRefSchema, valueOf(action));
+    const ref = parse(runbookRefSchema, buttonValue(action));
     if (!ref) return tell(deps, click.channel, click.user, NOT_OURS);
     const result = await confirmRunbook(deps, ref.s, { user: click.user, via: click.channel }, ref.r, ref.e);
     await tell(deps, click.channel, click.user, replyText(result));
@@ -189,10 +189,10 @@ interface Click {
 function readClick(body: { user?: { id?: string }; channel?: { id?: string } }, action: unknown): Click | undefined {
   const user = body.user?.id;
   if (!user) return undefined;
-  return { user, channel: body.channel?.id ?? '', ref: parse(requestRefSchema, valueOf(action)) };
+  return { user, channel: body.channel?.id ?? '', ref: parse(requestRefSchema, buttonValue(action)) };
 }
 
-const valueOf = (action: unknown): string | undefined => {
+const buttonValue = (action: unknown): string | undefined => {
   const value = typeof action === 'object' && action !== null && 'value' in action ? action.value : undefined;
   return typeof value === 'string' ? value : undefined;
 };
