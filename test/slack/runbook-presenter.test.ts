@@ -8,7 +8,7 @@ import { newExecution, type RunbookExecution, type StepResult } from '../../shar
 import type { Chat, ChatFile, ChatMessage } from '../../shared/ports/chat';
 import { ACTIONS } from '../../shared/slack/blocks';
 import { SlackThreadPresenter } from '../../shared/slack/thread-presenter';
-import { aPolicy, aRun } from '../fixtures/builders';
+import { aPolicy, aRun, aSnapshot } from '../fixtures/builders';
 
 const SERVICE = 'production/product-service';
 const NOW = new Date('2025-03-04T10:30:00.000Z');
@@ -349,6 +349,7 @@ describe('Class: SlackThreadPresenter, alerts', () => {
   it('offers an alert with Roll back and Preview rollback buttons and the stored snapshot', async () => {
     // Prepare
     const t = await setUp();
+    await t.store.saveSnapshot(1, 'latest', aSnapshot({ service: SERVICE }));
 
     // Act
     await t.presenter.present(received('offered'));
@@ -360,6 +361,8 @@ describe('Class: SlackThreadPresenter, alerts', () => {
     expect(ids).toEqual([ACTIONS.rollback, ACTIONS.previewRollback]);
     expect(post?.message.text).toContain('fired for production/product-service release #1. Roll back?');
     expect(allText(post?.message)).not.toContain('<!channel>');
+    expect(allText(post?.message)).toContain('Traffic:');
+    expect(post?.message.blocks).toHaveLength(5);
   });
 
   it('names the alert, not a person, when an alert rolled the release back', async () => {
