@@ -156,6 +156,19 @@ describe('Function: statusMessage', () => {
     expect(textOf(message)).toContain('Canary weight 30%  0 → *10* → *20* → *30* → 40 → 50 → 100');
   });
 
+  it('says an alert asked for the rollback, rather than showing Alertmanager as a person', () => {
+    // Arrange
+    const run = runningRun({
+      rollback: { by: 'alertmanager', at: '2025-03-04T10:00:00.000Z', reason: 'alert HighErrorRate <!channel>' },
+    });
+
+    // Act
+    const message = statusMessage(aPolicy(), run, []);
+
+    // Assert
+    expect(textOf(message)).toContain(':rewind: Rollback requested by an alert: alert HighErrorRate &lt;!channel&gt;');
+  });
+
   it('shows the outcome of an ended run and marks the whole path after a promotion', () => {
     // Arrange
     const run = runningRun({ state: 'ended', outcome: 'succeeded', phase: 'Succeeded', weight: 50 });
