@@ -187,6 +187,13 @@ export function rollbackConfirmation(run: Run): ChatMessage {
               deny: plain('Cancel'),
             },
           },
+          // Not sure? See every step first; a preview changes nothing.
+          {
+            type: 'button',
+            action_id: ACTIONS.previewRollback,
+            text: plain('Preview rollback'),
+            value: JSON.stringify(ref),
+          },
         ],
       },
     ],
