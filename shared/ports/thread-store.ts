@@ -14,6 +14,8 @@ export interface ThreadRecord {
   requests: Record<string, string>;
   /** Hash of the status message as last posted, so an unchanged status is not edited again. */
   statusHash?: string;
+  /** Message slot (`runbook:<execution>`) -> hash of its content as last posted: an unchanged one is not edited. */
+  hashes?: Record<string, string>;
 }
 
 /** One thread record per run; written only by the jobs of that run's service, which run one at a time. */

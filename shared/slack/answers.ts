@@ -30,6 +30,8 @@ export const rejectionConsequence = (facts: { rollback: boolean; rollbackHookSee
     ? `Flagger will roll the canary back at its next check.${rollbackHookWarning(facts.rollbackHookSeen)}`
     : 'Flagger keeps the canary waiting; it sends no traffic to it.';
 
+const runbookName = (name: string): string => (name === 'rollback' ? 'the rollback' : `runbook ${escapeMrkdwn(name)}`);
+
 function decisionSentence(o: DecisionOutcome): string {
   switch (o.code) {
     case 'approval-counted':
@@ -96,14 +98,16 @@ function decisionSentence(o: DecisionOutcome): string {
     case 'not-rollable':
       return `${release(o.run)} is ${escapeMrkdwn(o.phase)}: no traffic has moved to the canary, and Flagger does not roll back from there. Reject its gate instead.`;
     case 'dry-run-started':
-      return `Dry run of runbook ${escapeMrkdwn(o.runbook)} for ${release(o.run)} started: nothing is changed; the thread shows what each step would do.`;
+      return `Previewing ${runbookName(o.runbook)} for ${release(o.run)}: every Kubernetes step runs as a server-side dry run and Flagger is not told, so nothing changes. The thread shows what each step would do.`;
     case 'runbook-started':
-      return `Runbook ${escapeMrkdwn(o.runbook)} started for ${release(o.run)}; the thread shows each step.`;
+      return `Started ${runbookName(o.runbook)} for ${release(o.run)}; the thread shows each step as it runs.`;
     case 'runbook-confirmed':
-      return `Confirmed: the runbook of ${release(o.run)} goes on.`;
+      return `Confirmed: the runbook of ${release(o.run)} goes on from the next step.`;
     case 'unknown-runbook':
-      return `No runbook named ${escapeMrkdwn(o.runbook)} is configured (configured: ${escapeMrkdwn(o.known.join(', '))}).`;
+      return `No runbook named ${escapeMrkdwn(o.runbook)} is configured for ${escapeMrkdwn(o.service)} (configured: ${escapeMrkdwn(o.known.join(', '))}).`;
     case 'runbook-not-waiting':
-      return `That runbook of ${release(o.run)} is not waiting for a confirmation${o.state ? ` (it is ${escapeMrkdwn(o.state)})` : ''}.`;
+      return o.state === 'running'
+        ? `That runbook of ${release(o.run)} is already going on: someone confirmed it first.`
+        : `That runbook of ${release(o.run)} is not waiting for a confirmation${o.state ? ` (it ${o.state === 'waiting' ? 'waits' : `has ${escapeMrkdwn(o.state)}`})` : ' (it no longer exists)'}.`;
   }
 }

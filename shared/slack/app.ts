@@ -1,12 +1,22 @@
 import type { App } from '@slack/bolt';
+import * as z from 'zod';
 import type { DecisionOutcome } from '../domain/outcomes';
 import type { Queue } from '../ports/queue';
 import { currentRun } from '../usecases/current-run';
 import { approve, reject, requestRollback, setPause } from '../usecases/decisions';
 import type { Deps } from '../usecases/deps';
 import { history, listServices, status } from '../usecases/queries';
+import { confirmRunbook, runNamedRunbook } from '../usecases/runbook-commands';
 import { decisionText, replyText } from './answers';
-import { ACTIONS, REJECT_VIEW, type RequestRef, rejectReasonView, resultView, rollbackConfirmation } from './blocks';
+import {
+  ACTIONS,
+  REJECT_VIEW,
+  type RequestRef,
+  type RunbookRef,
+  rejectReasonView,
+  resultView,
+  rollbackConfirmation,
+} from './blocks';
 import { HELP, parseCommand } from './commands';
 import { historyText, listText, statusText } from './query-answers';
 
@@ -50,13 +60,47 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
       case 'resume':
         return ack(reply(await setPause(deps, parsed.service, who, false)));
       case 'rollback': {
+        if (parsed.dryRun)
+          return ack(
+            reply(await requestRollback(deps, parsed.service, who, 'preview asked with /canary', { dryRun: true })),
+          );
         const run = await currentRun(deps.store, parsed.service);
         if (!run || run.state === 'ended') {
           return ack({ response_type: 'ephemeral', text: `No release of ${parsed.service} is in progress.` });
         }
         return ack({ response_type: 'ephemeral', ...rollbackConfirmation(run) });
       }
+      case 'runbook':
+        return ack(reply(await runNamedRunbook(deps, parsed.service, who, parsed.runbook, { dryRun: parsed.dryRun })));
     }
+  });
+
+  // Preview: the service's rollback runbook as a dry run, pinned to the run the button was posted for.
+  app.action(ACTIONS.previewRollback, async ({ ack, body, action }) => {
+    await ack();
+    const click = readClick(body, action);
+    if (!click) return;
+    if (!click.ref) return tell(deps, click.channel, click.user, NOT_OURS);
+    const { ref } = click;
+    const result = await requestRollback(
+      deps,
+      ref.s,
+      { user: click.user, via: click.channel, request: { run: ref.r, gate: ref.g, attempt: ref.a } },
+      'preview from Slack',
+      { dryRun: true },
+    );
+    await tell(deps, click.channel, click.user, replyText(result));
+  });
+
+  // Confirm: the execution the button names, of the run it names; the use case checks who may and whether it waits.
+  app.action(ACTIONS.confirmRunbook, async ({ ack, body, action }) => {
+    await ack();
+    const click = readClick(body, action);
+    if (!click) return;
+    const ref = parse(runbookRefSchema, buttonValue(action));
+    if (!ref) return tell(deps, click.channel, click.user, NOT_OURS);
+    const result = await confirmRunbook(deps, ref.s, { user: click.user, via: click.channel }, ref.r, ref.e);
+    await tell(deps, click.channel, click.user, replyText(result));
   });
 
   app.action(ACTIONS.approve, async ({ ack, body, action }) => {
@@ -111,7 +155,7 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
   });
 
   app.view(REJECT_VIEW, async ({ ack, body, view }) => {
-    const ref = readRef(view.private_metadata) as (RequestRef & { c?: string }) | undefined;
+    const ref = parse(viewRefSchema, view.private_metadata);
     const reason = view.state.values.reason?.value?.value ?? '';
     if (!ref) return ack({ response_action: 'errors', errors: { reason: NOT_OURS_SENTENCE } });
     const user = body.user?.id;
@@ -145,9 +189,13 @@ interface Click {
 function readClick(body: { user?: { id?: string }; channel?: { id?: string } }, action: unknown): Click | undefined {
   const user = body.user?.id;
   if (!user) return undefined;
-  const value = typeof action === 'object' && action !== null && 'value' in action ? action.value : undefined;
-  return { user, channel: body.channel?.id ?? '', ref: readRef(typeof value === 'string' ? value : undefined) };
+  return { user, channel: body.channel?.id ?? '', ref: parse(requestRefSchema, buttonValue(action)) };
 }
+
+const buttonValue = (action: unknown): string | undefined => {
+  const value = typeof action === 'object' && action !== null && 'value' in action ? action.value : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
 
 const reply = (outcome: DecisionOutcome) => ({ response_type: 'ephemeral' as const, text: replyText(outcome) });
 
@@ -157,15 +205,28 @@ async function tell(deps: { queue: Queue }, channel: string, user: string, text:
   await deps.queue.send({ kind: 'tell-user', channel, user, text });
 }
 
-function readRef(value: string | undefined): RequestRef | undefined {
+/*
+ * Button values and modal metadata come back from Slack, and anyone who can craft a request could change them: they
+ * are read with a schema, bounded, and anything else is "not ours". The use cases check the rest (who, which run).
+ */
+const serviceId = z.string().min(1).max(300);
+const requestRefSchema = z.object({
+  s: serviceId,
+  r: z.number().int().positive(),
+  g: z.string().max(200),
+  a: z.number().int().min(0),
+}) satisfies z.ZodType<RequestRef>;
+const viewRefSchema = requestRefSchema.extend({ c: z.string().max(40).optional() });
+const runbookRefSchema = z.object({
+  s: serviceId,
+  r: z.number().int().positive(),
+  e: z.string().min(1).max(200),
+}) satisfies z.ZodType<RunbookRef>;
+
+function parse<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
   try {
-    const ref = JSON.parse(value ?? '') as Partial<RequestRef>;
-    return typeof ref.s === 'string' &&
-      typeof ref.r === 'number' &&
-      typeof ref.g === 'string' &&
-      typeof ref.a === 'number'
-      ? (ref as RequestRef)
-      : undefined;
+    const result = schema.safeParse(JSON.parse(value ?? ''));
+    return result.success ? result.data : undefined;
   } catch {
     return undefined;
   }

@@ -17,7 +17,22 @@ export interface RequestRef {
   a: number;
 }
 
-export const ACTIONS = { approve: 'release_approve', reject: 'release_reject', rollback: 'release_rollback' } as const;
+export const ACTIONS = {
+  approve: 'release_approve',
+  reject: 'release_reject',
+  rollback: 'release_rollback',
+  /** Runs the service's rollback runbook as a dry run; the value is a RequestRef like Roll back's. */
+  previewRollback: 'release_rollback_preview',
+  /** Confirms the step a runbook waits at; the value is a RunbookRef. */
+  confirmRunbook: 'release_runbook_confirm',
+} as const;
+
+/** What a Confirm button carries back: the service, the run and the execution it confirms. */
+export interface RunbookRef {
+  s: string;
+  r: number;
+  e: string;
+}
 export const REJECT_VIEW = 'release_reject_reason';
 
 const OUTCOME_ICON = {
@@ -51,7 +66,9 @@ export function statusMessage(
   if (service?.paused && run.state !== 'ended')
     lines.push(`:double_vertical_bar: Paused by ${mention(service.paused.by)}: ${escapeMrkdwn(service.paused.reason)}`);
   if (run.rollback)
-    lines.push(`:rewind: Rollback requested by ${mention(run.rollback.by)}: ${escapeMrkdwn(run.rollback.reason)}`);
+    lines.push(
+      `:rewind: Rollback requested by ${run.rollback.by === 'alertmanager' ? 'an alert' : mention(run.rollback.by)}: ${escapeMrkdwn(run.rollback.reason)}`,
+    );
   const recent = run.timeline
     .slice(-6)
     .map((e) => `${e.warning ? ':warning: ' : ''}${time(e.at)} ${escapeMrkdwn(e.text)}`);
@@ -169,6 +186,13 @@ export function rollbackConfirmation(run: Run): ChatMessage {
               confirm: plain('Roll back'),
               deny: plain('Cancel'),
             },
+          },
+          // Not sure? See every step first; a preview changes nothing.
+          {
+            type: 'button',
+            action_id: ACTIONS.previewRollback,
+            text: plain('Preview rollback'),
+            value: JSON.stringify(ref),
           },
         ],
       },

@@ -11,6 +11,8 @@ export const HELP = [
   '`/canary approve &lt;namespace/name&gt; [gate]`: approve what is waiting (name the gate when several are)',
   '`/canary reject &lt;namespace/name&gt; [reason]`: reject what is waiting; a running canary is rolled back',
   '`/canary rollback &lt;namespace/name&gt;`: roll the running canary back (asks you to confirm)',
+  '`/canary rollback &lt;namespace/name&gt; --dry-run`: preview the rollback runbook: every step shown, nothing changed',
+  '`/canary runbook &lt;namespace/name&gt; &lt;runbook&gt; [--dry-run]`: run a configured runbook (a diagnosis, say) for the current release',
   '`/canary pause &lt;namespace/name&gt; [reason]` / `/canary resume &lt;namespace/name&gt;`: hold the traffic weight',
   '`/canary history &lt;namespace/name&gt;`: recent releases and the audit trail',
   'A service can be named by its Canary name alone when that is unambiguous.',
@@ -18,11 +20,25 @@ export const HELP = [
 
 export type Command =
   | { verb: 'help' | 'list' }
-  | { verb: 'status' | 'history' | 'rollback' | 'resume' | 'snapshot'; service: ServiceId }
+  | { verb: 'status' | 'history' | 'resume' | 'snapshot'; service: ServiceId }
+  | { verb: 'rollback'; service: ServiceId; dryRun: boolean }
+  | { verb: 'runbook'; service: ServiceId; runbook: string; dryRun: boolean }
   | { verb: 'approve'; service: ServiceId; gate?: string }
   | { verb: 'reject' | 'pause'; service: ServiceId; reason: string };
 
-const NEEDS_SERVICE = ['status', 'snapshot', 'history', 'rollback', 'resume', 'approve', 'reject', 'pause'] as const;
+const NEEDS_SERVICE = [
+  'status',
+  'snapshot',
+  'history',
+  'rollback',
+  'runbook',
+  'resume',
+  'approve',
+  'reject',
+  'pause',
+] as const;
+
+const DRY_RUN = '--dry-run';
 
 /** Parses the text after `/canary`; an error is a sentence to show the person, as mrkdwn: what they typed is escaped. */
 export function parseCommand(text: string, config: BotConfig): Command | { error: string } {
@@ -41,9 +57,32 @@ export function parseCommand(text: string, config: BotConfig): Command | { error
     case 'reject':
     case 'pause':
       return { verb, service: id, reason: rest.join(' ') };
+    case 'rollback': {
+      const extra = rest.filter((word) => word !== DRY_RUN);
+      if (extra[0]) return { error: `I don't know ${code(extra[0])} here. Try \`/canary rollback ${id} --dry-run\`.` };
+      return { verb, service: id, dryRun: rest.includes(DRY_RUN) };
+    }
+    case 'runbook':
+      return parseRunbook(id, rest, config);
     default:
-      return { verb: verb as 'status' | 'snapshot' | 'history' | 'rollback' | 'resume', service: id };
+      return { verb: verb as 'status' | 'snapshot' | 'history' | 'resume', service: id };
   }
+}
+
+/** The runbook is checked here against the configured ones, so a typo is answered with the names that exist. */
+function parseRunbook(service: ServiceId, words: string[], config: BotConfig): Command | { error: string } {
+  const dryRun = words.includes(DRY_RUN);
+  const [name, extra] = words.filter((word) => word !== DRY_RUN);
+  const known = Object.keys(config.runbooks).join(', ');
+  if (!name)
+    return {
+      error: `Which runbook? Configured: ${known}. For example \`/canary runbook ${service} rollback --dry-run\`.`,
+    };
+  if (!Object.hasOwn(config.runbooks, name)) {
+    return { error: `No runbook named ${code(name)} is configured. Configured: ${known}.` };
+  }
+  if (extra) return { error: `I don't know ${code(extra)} here; only \`--dry-run\` may follow the runbook.` };
+  return { verb: 'runbook', service, runbook: name, dryRun };
 }
 
 function resolveService(target: string, config: BotConfig): { id: ServiceId } | { error: string } {

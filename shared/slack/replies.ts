@@ -1,3 +1,5 @@
+import type { KnownBlock } from '@slack/types';
+import type { AlertFacts } from '../domain/alert';
 import type { ReleaseEvent } from '../domain/events';
 import { gateTitle } from '../domain/gate';
 import { runLabel } from '../domain/release';
@@ -8,6 +10,22 @@ import { escapeMrkdwn, mention, mentionList } from './mrkdwn';
 export interface ThreadReply {
   key: string;
   text: string;
+  /** When the reply needs more than a line: buttons, a snapshot. */
+  blocks?: KnownBlock[];
+}
+
+/** A rollback an alert asked for names the alert, not a person (the alert comes from the rollback's trigger). */
+export function alertRollbackReply(
+  event: { service: string; run: number },
+  alert: AlertFacts | undefined,
+): ThreadReply {
+  const what = alert
+    ? `Alert *${escapeMrkdwn(alert.name)}*${alert.severity ? ` (${escapeMrkdwn(alert.severity)})` : ''}`
+    : 'An alert';
+  return {
+    key: 'rollback',
+    text: `:rewind: ${what} rolled back ${escapeMrkdwn(runLabel({ service: event.service, number: event.run }))}: all traffic goes to the primary now, and Flagger fails the canary at its next check.`,
+  };
 }
 
 /**
@@ -39,8 +57,8 @@ export function replyFor(event: ReleaseEvent): ThreadReply | undefined {
           `the deployer of this release. Asking again to ${gateTitle(event)}.`,
       };
     case 'rollback-requested':
-      // A rejection's rollback was told with the rejection.
-      if (event.cause === 'rejection') return undefined;
+      // A rejection's rollback was told with the rejection; an alert's is told by the presenter, which reads the alert.
+      if (event.cause !== 'person') return undefined;
       return {
         key: 'rollback',
         text: `:rewind: ${mention(event.by)} asked to roll back ${escapeMrkdwn(runLabel({ service: event.service, number: event.run }))}. Flagger will do it at its next check.`,

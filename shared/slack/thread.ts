@@ -29,8 +29,8 @@ export type ThreadDeps = Pick<CoreDeps, 'config' | 'store' | 'metrics' | 'now'> 
  */
 const POSTED_LIMIT = 100;
 const REQUESTS_LIMIT = 50;
-const remember = (posted: string[], key: string): string[] => [...posted, key].slice(-POSTED_LIMIT);
-const rememberRequest = (requests: Record<string, string>, slot: string, ts: string): Record<string, string> =>
+export const remember = (posted: string[], key: string): string[] => [...posted, key].slice(-POSTED_LIMIT);
+export const rememberRequest = (requests: Record<string, string>, slot: string, ts: string): Record<string, string> =>
   Object.fromEntries(Object.entries({ ...requests, [slot]: ts }).slice(-REQUESTS_LIMIT));
 
 const clusterOf = (deps: ThreadDeps, policy: ServicePolicy): Cluster | undefined =>
@@ -40,7 +40,8 @@ const clusterOf = (deps: ThreadDeps, policy: ServicePolicy): Cluster | undefined
 export async function postReply(deps: ThreadDeps, service: ServiceId, run: number, reply: ThreadReply): Promise<void> {
   const thread = await syncThread(deps, service, run);
   if (!thread || thread.posted.includes(reply.key)) return;
-  await deps.chat.post(thread.channel, { text: reply.text }, { ts: thread.ts });
+  const message: ChatMessage = reply.blocks ? { text: reply.text, blocks: reply.blocks } : { text: reply.text };
+  await deps.chat.post(thread.channel, message, { ts: thread.ts });
   await deps.store.saveThread({ ...thread, posted: remember(thread.posted, reply.key) });
 }
 
@@ -181,4 +182,5 @@ async function uploadChart(deps: ThreadDeps, thread: ThreadRecord, snapshot: Sna
   return updated;
 }
 
-const digest = (message: ChatMessage): string => createHash('sha256').update(JSON.stringify(message)).digest('hex');
+export const digest = (message: ChatMessage): string =>
+  createHash('sha256').update(JSON.stringify(message)).digest('hex');

@@ -59,3 +59,63 @@ describe('Function: replyText', () => {
     expect(duplicate).toBe('production/product-service is not paused.');
   });
 });
+
+describe('Function: decisionText, runbook outcomes', () => {
+  const run = { service: SERVICE, number: 3 };
+
+  it('says a preview changes nothing', () => {
+    const text = decisionText({
+      result: 'accepted',
+      code: 'dry-run-started',
+      run,
+      execution: 'dry-run:rollback@1',
+      runbook: 'rollback',
+    });
+
+    expect(text).toBe(
+      'Previewing the rollback for production/product-service release #3: every Kubernetes step runs as a server-side dry run and Flagger is not told, so nothing changes. The thread shows what each step would do.',
+    );
+  });
+
+  it('lists the configured runbooks for an unknown one', () => {
+    const text = replyText({
+      result: 'refused',
+      code: 'unknown-runbook',
+      service: SERVICE,
+      runbook: 'x<y',
+      known: ['rollback', 'traffic-check'],
+    });
+
+    expect(text).toBe(
+      ':no_entry_sign: No runbook named x&lt;y is configured for production/product-service (configured: rollback, traffic-check).',
+    );
+  });
+
+  it('tells the second person to click Confirm that the first one did', () => {
+    const text = decisionText({
+      result: 'refused',
+      code: 'runbook-not-waiting',
+      run,
+      execution: 'rollback',
+      state: 'running',
+    });
+
+    expect(text).toBe(
+      'That runbook of production/product-service release #3 is already going on: someone confirmed it first.',
+    );
+  });
+
+  it('says an ended runbook no longer waits', () => {
+    const text = decisionText({
+      result: 'refused',
+      code: 'runbook-not-waiting',
+      run,
+      execution: 'rollback',
+      state: 'failed',
+    });
+
+    expect(text).toBe(
+      'That runbook of production/product-service release #3 is not waiting for a confirmation (it has failed).',
+    );
+  });
+});

@@ -1,6 +1,8 @@
+import { RUNBOOK_STEP_LIMIT } from '../../shared/config/runbooks';
 import type { Gate } from '../../shared/domain/gate';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import type { Run } from '../../shared/domain/release';
+import { STEP_DETAIL_LIMIT } from '../../shared/domain/runbook';
 import type { ChatMessage } from '../../shared/ports/chat';
 import {
   ACTIONS,
@@ -10,6 +12,7 @@ import {
   rollbackConfirmation,
   statusMessage,
 } from '../../shared/slack/blocks';
+import { runbookMessage } from '../../shared/slack/runbook-message';
 import { aGate, aRun, aSnapshot, aPolicy as basePolicy } from '../fixtures/builders';
 
 interface TextObject {
@@ -154,6 +157,19 @@ describe('Function: statusMessage', () => {
     expect(message.text).toBe('payments/api release #4: Progressing, canary weight 30%');
     expect(textOf(message)).toContain('*payments/api release #4* · :large_blue_circle: Progressing');
     expect(textOf(message)).toContain('Canary weight 30%  0 → *10* → *20* → *30* → 40 → 50 → 100');
+  });
+
+  it('says an alert asked for the rollback, rather than showing Alertmanager as a person', () => {
+    // Arrange
+    const run = runningRun({
+      rollback: { by: 'alertmanager', at: '2025-03-04T10:00:00.000Z', reason: 'alert HighErrorRate <!channel>' },
+    });
+
+    // Act
+    const message = statusMessage(aPolicy(), run, []);
+
+    // Assert
+    expect(textOf(message)).toContain(':rewind: Rollback requested by an alert: alert HighErrorRate &lt;!channel&gt;');
   });
 
   it('shows the outcome of an ended run and marks the whole path after a promotion', () => {
@@ -498,7 +514,7 @@ describe('Function: rejectReasonView', () => {
 });
 
 describe('Function: rollbackConfirmation', () => {
-  it('offers one confirmed Roll back button that names the run', () => {
+  it('offers a confirmed Roll back button that names the run, and a Preview beside it', () => {
     // Arrange
     const run = runningRun({ number: 3, weight: 20 });
 
@@ -506,8 +522,10 @@ describe('Function: rollbackConfirmation', () => {
     const message = rollbackConfirmation(run);
 
     // Assert
-    const [button] = buttonsOf(message);
-    expect(buttonsOf(message)).toHaveLength(1);
+    const [button, preview] = buttonsOf(message);
+    expect(buttonsOf(message)).toHaveLength(2);
+    expect(preview?.action_id).toBe(ACTIONS.previewRollback);
+    expect(preview?.value).toBe(button?.value);
     expect(button?.action_id).toBe(ACTIONS.rollback);
     expect(button?.confirm).toBeDefined();
     expect(JSON.parse(button?.value ?? '')).toEqual({ s: 'payments/api', r: 3, g: '', a: 0 });
@@ -544,5 +562,49 @@ describe('Helper: limitViolations', () => {
       'action_id of Go',
       'button value of Go > 2000',
     ]);
+  });
+});
+
+describe('Function: runbookMessage, within the limits', () => {
+  it('keeps the longest execution (20 steps, every detail at its limit) within Block Kit limits, every step shown', () => {
+    // Arrange
+    const steps = Array.from({ length: RUNBOOK_STEP_LIMIT }, (_, i) => ({
+      kind: 'confirm' as const,
+      name: `step ${i} ${'n'.repeat(60)}`,
+      prompt: 'p'.repeat(300),
+    }));
+    const results = steps.slice(0, 19).map((_, index) => ({
+      index,
+      kind: 'confirm' as const,
+      status: 'ok' as const,
+      startedAt: '2025-03-04T10:00:00.000Z',
+      endedAt: '2025-03-04T10:00:01.000Z',
+      durationMs: 1000,
+      detail: '<'.repeat(STEP_DETAIL_LIMIT),
+      attempts: 1,
+    }));
+    const execution = {
+      service: 'payments/api',
+      run: 1,
+      id: 'x'.repeat(200),
+      runbook: 'careful',
+      steps,
+      dryRun: false,
+      trigger: { cause: 'person' as const, by: 'U0ALICE', reason: 'r'.repeat(500) },
+      state: 'waiting' as const,
+      next: 19,
+      results,
+      startedAt: '2025-03-04T10:00:00.000Z',
+      deadline: '2025-03-04T10:05:00.000Z',
+      version: 1,
+    };
+
+    // Act
+    const message = runbookMessage(execution, 'rollback');
+
+    // Assert
+    expect(limitViolations(message)).toEqual([]);
+    for (let i = 0; i < RUNBOOK_STEP_LIMIT; i += 1) expect(textOf(message)).toContain(`${i + 1}. step ${i} `);
+    expect(buttonsOf(message).map((b) => b.action_id)).toEqual([ACTIONS.confirmRunbook]);
   });
 });

@@ -40,7 +40,19 @@ describe('Function: parseCommand', () => {
     },
     {
       text: 'rollback production/product-service',
-      expected: { verb: 'rollback', service: 'production/product-service' },
+      expected: { verb: 'rollback', service: 'production/product-service', dryRun: false },
+    },
+    {
+      text: 'rollback production/product-service --dry-run',
+      expected: { verb: 'rollback', service: 'production/product-service', dryRun: true },
+    },
+    {
+      text: 'runbook product-service rollback --dry-run',
+      expected: { verb: 'runbook', service: 'production/product-service', runbook: 'rollback', dryRun: true },
+    },
+    {
+      text: 'runbook production/product-service rollback',
+      expected: { verb: 'runbook', service: 'production/product-service', runbook: 'rollback', dryRun: false },
     },
     { text: 'resume production/product-service', expected: { verb: 'resume', service: 'production/product-service' } },
     {
@@ -173,6 +185,44 @@ describe('Function: parseCommand', () => {
   });
 });
 
+describe('Runbooks: /canary runbook and /canary rollback --dry-run', () => {
+  it('lists the configured runbooks when the name is unknown, escaping what was typed', () => {
+    // Act
+    const command = parseCommand('runbook production/product-service <!channel>', config);
+
+    // Assert
+    expect(command).toEqual({
+      error: 'No runbook named `&lt;!channel&gt;` is configured. Configured: rollback.',
+    });
+  });
+
+  it('asks which runbook when none is named, listing them', () => {
+    // Act
+    const command = parseCommand('runbook production/product-service --dry-run', config);
+
+    // Assert
+    expect(command).toMatchObject({ error: expect.stringContaining('Which runbook? Configured: rollback.') });
+  });
+
+  it('does not take an inherited property for a runbook', () => {
+    // Act
+    const command = parseCommand('runbook production/product-service constructor', config);
+
+    // Assert
+    expect(command).toHaveProperty('error');
+  });
+
+  it('refuses words after rollback other than --dry-run rather than ignoring them', () => {
+    // Act
+    const command = parseCommand('rollback production/product-service --dryrun', config);
+
+    // Assert
+    expect(command).toEqual({
+      error: "I don't know `--dryrun` here. Try `/canary rollback production/product-service --dry-run`.",
+    });
+  });
+});
+
 describe('Escaping: what the person typed, echoed in an error', () => {
   it.each([
     { text: '<!channel>', expected: "I don't know `&lt;!channel&gt;`. Try `/canary help`." },
@@ -204,7 +254,7 @@ describe('Constant: HELP', () => {
     expect(HELP).toContain('`/canary status &lt;namespace/name&gt;`');
   });
 
-  it.each(['list', 'status', 'approve', 'reject', 'rollback', 'pause', 'resume', 'history'])(
+  it.each(['list', 'status', 'approve', 'reject', 'rollback', 'runbook', 'pause', 'resume', 'history'])(
     'documents /canary %s',
     (verb) => {
       // Arrange
