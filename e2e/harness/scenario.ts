@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { FLAGGER_TOKEN, type Harness, startHarness } from '../../test/support/bot';
+import { ALERTMANAGER_TOKEN, FLAGGER_TOKEN, type Harness, startHarness } from '../../test/support/bot';
 import type { FakeSlack, SlackCall } from '../../test/support/fake-slack';
 import { type CanaryStatus, type Routes, readImage, readReplicas, readRoutes, setImage } from './canary-objects';
 import { HookRecorder } from './hook-recorder';
@@ -39,6 +39,8 @@ export interface ScenarioOptions {
   maxWeight?: number;
   /** the first revision's image, running as the primary once the Canary is Initialized */
   image?: string;
+  /** the canary's alert rule in Prometheus, and Alertmanager posting to the bot (`env.alerting.recorder` sees it) */
+  alerting?: boolean;
 }
 
 export class Scenario {
@@ -69,17 +71,19 @@ export class Scenario {
     const namespace = options.namespace ?? 'production';
     const name = options.name ?? 'product-service';
     const interval = options.interval ?? '10s';
-    const env = await startEnvironment({ namespace, service: name, interval: '10s' });
     let bot: Harness | undefined;
-    let scenario: Scenario | undefined;
-    const hooks = new HookRecorder(() => {
+    const botUrl = () => {
       if (!bot) throw new Error('bot not started');
       // a getter: after h.restart() this is the new server's URL
       return bot.bot.url;
-    });
+    };
+    const alerting = options.alerting ? { alerting: { token: ALERTMANAGER_TOKEN, forwardTo: botUrl } } : {};
+    const env = await startEnvironment({ namespace, service: name, interval: '10s', ...alerting });
+    let scenario: Scenario | undefined;
+    const hooks = new HookRecorder(botUrl);
     try {
       bot = await startHarness(typeof options.config === 'function' ? options.config(env) : options.config);
-      const botUrl = await hooks.start();
+      const hooksUrl = await hooks.start();
       scenario = new Scenario(env, bot, hooks, options);
       const s = scenario;
       s.watcher = setInterval(() => void s.status().catch(() => undefined), 1000);
@@ -91,7 +95,7 @@ export class Scenario {
         manifests.canary({
           namespace,
           name,
-          botUrl,
+          botUrl: hooksUrl,
           token: FLAGGER_TOKEN,
           interval,
           threshold: options.threshold ?? 5,
