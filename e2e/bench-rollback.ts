@@ -96,7 +96,10 @@ async function main(): Promise<void> {
       `${label.padEnd(width)}${ms(percentile(values, 50)).padStart(10)}${ms(percentile(values, 95)).padStart(10)}  ${target ?? ''}`,
     );
   }
-  console.log(`\nharness start ${(startup / 1000).toFixed(1)} s`);
+  console.log(
+    `\nharness start ${(startup / 1000).toFixed(1)} s. Run 1's canary answers its first 500s: that series is new, and ` +
+      'Prometheus has no rate for it until its second scrape (about 1 s more than the later runs, whose series exists).',
+  );
 }
 
 main().then(
