@@ -11,6 +11,7 @@ import { FailureCounter, FLAGGER_FAILURES } from '../shared/observability/failur
 import { logger } from '../shared/observability/logger';
 import type { Deps } from '../shared/usecases/deps';
 import { send, sendRaw, toLambdaEvent } from './http-adapter';
+import { LocalStartError } from './start-errors';
 
 export interface ServerTimeouts {
   /** The request line and headers must have arrived by then. */
@@ -82,9 +83,30 @@ export async function startServer(
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
     send(res, text(417, `release-bot cannot meet "Expect: ${req.headers.expect}"; send the request without it.`)),
   );
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  await listen(server, options.port, options.host ?? '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://${options.host ?? '127.0.0.1'}:${port}`, failures };
+}
+
+/** Listens, or says plainly that the port is taken (most often by another `npm start`), instead of a stack trace. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      reject(
+        new LocalStartError(
+          'PORT_IN_USE',
+          `Port ${port} on ${host} is already in use, probably by another release-bot: stop it, or set PORT to another port.`,
+          { cause: error },
+        ),
+      );
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 /** The routes only `npm start` has: a health check, and the failure counts an operator (or Prometheus) reads. */

@@ -4,7 +4,8 @@ export type LocalStartCode =
   | 'DATA_FOLDER_DAMAGED'
   | 'DATA_FOLDER_UNREADABLE'
   | 'SECRETS_UNREADABLE'
-  | 'SECRETS_INVALID';
+  | 'SECRETS_INVALID'
+  | 'PORT_IN_USE';
 
 export class LocalStartError extends Error {
   constructor(

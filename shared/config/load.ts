@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../domain/errors';
 import type { ServiceId } from '../domain/flagger';
+import { describeIssues } from './problems';
 import { type BotConfig, type ConfigDocument, configSchema, type ServicePolicy } from './schema';
 
 /** What `loadConfig` returns; its shape is the schema's. */
@@ -12,7 +13,9 @@ export function loadConfig(file: string): BotConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, [`cannot be read: ${(error as Error).message}`]);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(file, [], `${file} was not found`);
+    throw new ConfigError(file, [], `${file} cannot be read: ${(error as Error).message}`);
   }
   return parseConfig(text, file);
 }
@@ -26,17 +29,15 @@ export function parseConfig(text: string, file = '<config>'): BotConfig {
       doc.errors.map((e) => `line ${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`),
     );
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  const input = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
       file,
-      parsed.error.issues.map((issue) => {
+      describeIssues(configSchema, parsed.error.issues, input).map(({ path, at, message }) => {
         // Point at the offending key itself, or at the nearest part of the document that exists.
-        const path = [...issue.path, ...('keys' in issue ? issue.keys.slice(0, 1) : [])] as (string | number)[];
-        const line = lineOf(doc, lineCounter, path);
-        // zod wraps a record key's own message in an invalid_key issue.
-        const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-        return `${issue.path.join('.') || '(top level)'}${line ? ` (line ${line})` : ''}: ${message}`;
+        const line = lineOf(doc, lineCounter, at);
+        return `${path.join('.') || '(top level)'}${line ? ` (line ${line})` : ''}: ${message}`;
       }),
     );
   }

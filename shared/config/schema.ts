@@ -178,6 +178,17 @@ export const configSchema = z
           message: `runbook "${svc.runbook}" is not defined under runbooks (defined: ${Object.keys(doc.runbooks).join(', ')})`,
         });
       }
+      const traffic = svc.gates['confirm-traffic-increase'];
+      const steps = stepWeights(svc.analysis);
+      if (traffic.mode !== 'auto' && traffic.fromWeight > 0 && !steps.includes(traffic.fromWeight)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at('gates'), 'confirm-traffic-increase', 'fromWeight'],
+          message:
+            `fromWeight ${traffic.fromWeight} is not a weight this canary steps through ` +
+            `(stepWeight ${svc.analysis.stepWeight}, maxWeight ${svc.analysis.maxWeight}: ${steps.join(', ')})`,
+        });
+      }
       const manual = Object.values(svc.gates).some((g) => g.mode === 'manual');
       const sloGated = Object.values(svc.gates).some((g) => g.mode === 'slo');
       if (sloGated && !doc.prometheus) {
@@ -204,6 +215,14 @@ export const configSchema = z
       }
     }
   });
+
+/** The weights Flagger moves the canary through: stepWeight, 2 x stepWeight, ... capped at maxWeight. */
+function stepWeights({ stepWeight, maxWeight }: { stepWeight: number; maxWeight: number }): number[] {
+  const weights: number[] = [];
+  if (!(stepWeight >= 1)) return [maxWeight]; // an invalid stepWeight is reported on its own
+  for (let w = stepWeight; w < maxWeight; w += stepWeight) weights.push(w);
+  return [...weights, maxWeight];
+}
 
 /** The configuration file once parsed, with every default applied: `defaults` complete, services as written. */
 export type ConfigDocument = z.output<typeof configSchema>;

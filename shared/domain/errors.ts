@@ -126,10 +126,12 @@ export class ConfigError extends ReleaseBotError {
   constructor(
     readonly file: string,
     readonly problems: string[],
+    /** The whole message when it is not a list of problems (a file that is missing or unreadable). */
+    headline?: string,
   ) {
     super(
       'BAD_CONFIG',
-      `${file} is not a valid release-bot configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      headline ?? `${file} is not a valid release-bot configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
     this.name = 'ConfigError';
   }

@@ -31,7 +31,8 @@ export interface Run {
    * a gate of this run unless the service allows self-approval.
    */
   deployers?: string[];
-  rollback?: { by: string; at: string; reason: string };
+  /** Set once: from then on the rollback hook answers 200. `cause` is absent on runs recorded before it existed. */
+  rollback?: { by: string; at: string; reason: string; cause?: 'person' | 'rejection' | 'alert' };
   /** Hook types Flagger has called for this run: a rollback can only happen if `rollback` is among them. */
   hooks?: HookType[];
   timeline: TimelineEntry[];

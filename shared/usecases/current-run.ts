@@ -1,6 +1,7 @@
+import { ConflictError } from '../domain/errors';
 import type { HookCall, ServiceId } from '../domain/flagger';
 import { applyHook, newRun, placeHook, type Run, sameRelease, supersede } from '../domain/release';
-import type { ReleaseStore, ServiceRecord } from '../ports/store';
+import type { ReleaseState, ServiceRecord } from '../ports/release-state';
 import { type CoreDeps, publish } from './deps';
 
 const ATTEMPTS = 12;
@@ -20,7 +21,7 @@ export interface Placed {
   superseded?: Run;
 }
 
-export async function currentRun(store: ReleaseStore, service: ServiceId): Promise<Run | undefined> {
+export async function currentRun(store: ReleaseState, service: ServiceId): Promise<Run | undefined> {
   const record = await store.getService(service);
   return record && record.runCount > 0 ? store.getRun(service, record.runCount) : undefined;
 }
@@ -29,7 +30,7 @@ export async function currentRun(store: ReleaseStore, service: ServiceId): Promi
  * Finds (or starts) the run a hook call belongs to and records the call on it. Optimistic: on a conflicting
  * write (a duplicate webhook racing this one) it re-reads and tries again, so a call is applied once.
  */
-export async function recordHook(store: ReleaseStore, call: HookCall): Promise<Placed> {
+export async function recordHook(store: ReleaseState, call: HookCall): Promise<Placed> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     await backoff(attempt);
     const service = await store.getService(call.service);
@@ -64,12 +65,12 @@ export async function recordHook(store: ReleaseStore, call: HookCall): Promise<P
       return { service, run: { ...next, version: next.version + 1 }, started: false, ended, changed: true };
     }
   }
-  throw new Error(`could not record ${call.hook} for ${call.service}: too many concurrent writes`);
+  throw new ConflictError(`could not record ${call.hook} for ${call.service}: too many concurrent writes`);
 }
 
 /** Read-modify-write of one run, retried on conflicting writes; `change` returns undefined to leave it as is. */
 export async function updateRun(
-  store: ReleaseStore,
+  store: ReleaseState,
   service: ServiceId,
   number: number,
   change: (run: Run) => Run | undefined,
@@ -81,7 +82,7 @@ export async function updateRun(
     if (!next) return run;
     if (await store.saveRun(next)) return { ...next, version: next.version + 1 };
   }
-  throw new Error(`could not update ${service} release #${number}: too many concurrent writes`);
+  throw new ConflictError(`could not update ${service} release #${number}: too many concurrent writes`);
 }
 
 /** Audit and events for what this call changed: a run started, moved on, ended, or was replaced by a newer one. */

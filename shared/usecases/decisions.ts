@@ -90,7 +90,7 @@ async function rejectGate(deps: Deps, target: Target, who: Decider, why: string)
   await record(deps, who, 'reject', 'accepted', run, gate, `rejected: ${why}`);
   const rollback = canRollBack(run);
   if (rollback) {
-    const requested = { by: who.user, at, reason: `rejected: ${why}` };
+    const requested = { by: who.user, at, reason: `rejected: ${why}`, cause: 'rejection' as const };
     await updateRun(deps.store, run.service, run.number, (r) =>
       r.rollback ? undefined : { ...r, rollback: requested },
     );
@@ -169,7 +169,7 @@ export async function rollBack(
     await record(deps, who, 'rollback', 'refused', run, undefined, `phase ${run.phase}`);
     return refusal({ code: 'not-rollable', run: runRef(run), phase: run.phase });
   }
-  const rollback = { by: trigger.by, at: deps.now().toISOString(), reason: trigger.reason };
+  const rollback = { by: trigger.by, at: deps.now().toISOString(), reason: trigger.reason, cause: trigger.cause };
   const updated = await updateRun(deps.store, service, run.number, (r) =>
     r.rollback ? undefined : { ...r, rollback },
   );

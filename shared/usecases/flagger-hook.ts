@@ -5,9 +5,11 @@ import { type Gate, gateKey, gateTitle, isExpired, openGate, rearm } from '../do
 import { type HookOutcome, runRef } from '../domain/outcomes';
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
 import { canRollBack, deployersOf, type Run } from '../domain/release';
+import { ROLLBACK_EXECUTION } from '../domain/runbook';
 import type { ServiceRecord } from '../ports/store';
 import { recordHook, reportRunChanges, updateRun } from './current-run';
 import { type CoreDeps, publish } from './deps';
+import { startRunbook } from './runbook-start';
 import { takeSnapshot } from './snapshot';
 
 /**
@@ -29,7 +31,10 @@ export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookOu
   const run = placed.run;
 
   if (call.hook === 'rollback') {
-    if (run?.rollback) return { code: 'rollback', open: true, run: runRef(run), ...pick(run.rollback) };
+    if (run?.rollback) {
+      await ensureRollbackRunbook(deps, run, run.rollback);
+      return { code: 'rollback', open: true, run: runRef(run), ...pick(run.rollback) };
+    }
     return run
       ? { code: 'no-rollback', open: false, run: runRef(run) }
       : { code: 'no-release', open: false, service: call.service };
@@ -41,6 +46,22 @@ export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookOu
   }
   if (!run) return { code: 'no-release', open: false, service: call.service };
   return answerGate(deps, policy, placed.service, run, call.hook);
+}
+
+/**
+ * A rollback is recorded on the run first and its runbook started after: if the writer stopped in between, Flagger's
+ * next rollback-hook call starts it (once: the execution id is fixed per run). Costs one read, only while rolling back.
+ */
+async function ensureRollbackRunbook(deps: CoreDeps, run: Run, rollback: NonNullable<Run['rollback']>) {
+  if (await deps.store.getExecution(run.service, run.number, ROLLBACK_EXECUTION)) return;
+  await startRunbook(deps, {
+    service: run.service,
+    run: run.number,
+    runbook: deps.config.services.get(run.service)?.runbook ?? 'rollback',
+    id: ROLLBACK_EXECUTION,
+    dryRun: false,
+    trigger: { cause: rollback.cause ?? 'person', by: rollback.by, reason: rollback.reason },
+  });
 }
 
 const pick = ({ by, reason }: { by: string; reason: string }) => ({ by, reason });
@@ -121,6 +142,7 @@ async function finishRejection(deps: CoreDeps, run: Run, gate: Gate): Promise<vo
     by: rejection.by,
     at: rejection.at,
     reason: bounded(`rejected: ${rejection.reason}`, TEXT_LIMITS.reason),
+    cause: 'rejection' as const,
   };
   const updated = await updateRun(deps.store, run.service, run.number, (r) =>
     r.rollback || !canRollBack(r) ? undefined : { ...r, rollback },

@@ -270,6 +270,27 @@ describe('Local runtime: a data folder in use or damaged', () => {
     expect(stdout).not.toContain('listening');
   });
 
+  it('stops a second npm start on the same port (another data folder) with a sentence, a non-zero exit and no stack trace', async () => {
+    bot = await startLocal(dir.env());
+    const port = new URL(bot.url).port;
+    const other = prepare();
+
+    try {
+      const second = npmStart(other.env({ PORT: port }));
+      const code = await second.exited;
+
+      const { stdout, stderr } = second.output();
+      expect(code).not.toBe(0);
+      expect(stderr.trim()).toBe(
+        `Port ${port} on 127.0.0.1 is already in use, probably by another release-bot: stop it, or set PORT to another port.`,
+      );
+      expect(stdout).not.toContain('listening');
+      expect((await flagger(bot, 'confirm-promotion', payload('Progressing', 'rev-1'))).status).toBe(403);
+    } finally {
+      rmSync(other.root, { recursive: true, force: true });
+    }
+  });
+
   it('stops on a missing CURRENT file without starting empty, changing or deleting anything', async () => {
     await withData();
     rmSync(join(dir.leveldb, 'CURRENT'));

@@ -10,7 +10,7 @@ import type { Chat, ChatMessage } from '../../shared/ports/chat';
 import type { Job, Queue } from '../../shared/ports/queue';
 import { replyFor } from '../../shared/slack/replies';
 import { runJob } from '../../shared/slack/thread-presenter';
-import { currentRun } from '../../shared/usecases/current-run';
+import { currentRun, updateRun } from '../../shared/usecases/current-run';
 import { handleHook, REPOST_AFTER_MS } from '../../shared/usecases/flagger-hook';
 import { aPolicy } from '../fixtures/builders';
 
@@ -310,9 +310,36 @@ describe('Use case: handleHook (self-healing)', () => {
     // Assert
     expect(before.status).toBe(403);
     expect(gate.status).toBe(403);
-    expect((await currentRun(b.store, SERVICE))?.rollback).toEqual({ ...rejection, reason: 'rejected: p95 doubled' });
+    expect((await currentRun(b.store, SERVICE))?.rollback).toEqual({
+      ...rejection,
+      reason: 'rejected: p95 doubled',
+      cause: 'rejection',
+    });
     expect(after).toMatchObject({ status: 200, message: expect.stringContaining('requested by U0BOB') });
     expect(await rejectedWhileWaiting()).toBeUndefined();
+  });
+
+  it('starts the rollback runbook at the rollback hook when its starter stopped after recording the rollback, once', async () => {
+    // Arrange: run.rollback was recorded, the runbook never started (the writer stopped between the two)
+    const b = bot();
+    await b.call('confirm-promotion');
+    const rollback = { by: 'U0BOB', at: new Date(T0).toISOString(), reason: 'p95 doubled', cause: 'person' as const };
+    await updateRun(b.store, SERVICE, 1, (r) => ({ ...r, rollback }));
+    const jobsBefore = b.queue.jobs.filter((j) => j.kind === 'runbook').length;
+
+    // Act: Flagger's next two checks call the rollback hook
+    const first = await b.call('rollback');
+    const second = await b.call('rollback');
+
+    // Assert: answered yes both times; one execution, started by the person who asked, one job
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(await b.store.getExecution(SERVICE, 1, 'rollback')).toMatchObject({
+      runbook: 'rollback',
+      state: 'running',
+      trigger: { cause: 'person', by: 'U0BOB', reason: 'p95 doubled' },
+    });
+    expect(await b.store.listExecutions(SERVICE, 1, 10)).toHaveLength(1);
+    expect(b.queue.jobs.filter((j) => j.kind === 'runbook').length - jobsBefore).toBe(1);
   });
 });
 

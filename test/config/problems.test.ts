@@ -1,0 +1,117 @@
+import { configError, lineOf, SERVICE } from './config-files';
+
+/** Sentences a person fixing the file can act on: what was meant, what is allowed, and nothing knocked on. */
+describe('Function: loadConfig (problems as sentences)', () => {
+  it('names the key a typo was meant to be, and does not also report that key missing', () => {
+    const text = ['services:', `  ${SERVICE}:`, '    chanel: C0RELEASES1', ''].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual([
+      `services.${SERVICE} (line ${lineOf(text, 'chanel')}): unknown key "chanel": did you mean "channel"?`,
+    ]);
+  });
+
+  it('names the gate a misspelt gate key was meant to be', () => {
+    const text = [
+      'services:',
+      `  ${SERVICE}:`,
+      '    channel: C0RELEASES1',
+      '    gates:',
+      '      confirm-promotoin: manual',
+      '',
+    ].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual([
+      `services.${SERVICE}.gates (line 5): unknown key "confirm-promotoin": did you mean "confirm-promotion"?`,
+    ]);
+  });
+
+  it('lists the allowed keys when an unknown key is not close to any', () => {
+    const text = ['services:', `  ${SERVICE}:`, '    channel: C0RELEASES1', '    slo:', '      p99: 900', ''].join(
+      '\n',
+    );
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual([
+      `services.${SERVICE}.slo (line 5): unknown key "p99": allowed: successRate, p95LatencyMs, errorRate`,
+    ]);
+  });
+
+  it('lists the allowed values of a gate mode written wrong, with the value as written', () => {
+    const text = [
+      'services:',
+      `  ${SERVICE}:`,
+      '    channel: C0RELEASES1',
+      '    approvers: { users: [U0APPROVER1] }',
+      '    gates:',
+      '      confirm-promotion: manul',
+      '',
+    ].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual([
+      `services.${SERVICE}.gates.confirm-promotion (line 6): "manul" is not allowed here: use one of auto, slo, manual`,
+    ]);
+  });
+
+  it('reports an error in defaults at defaults, not at every service that inherits it', () => {
+    const text = ['defaults:', '  quorum: 0', 'services:', `  ${SERVICE}:`, '    channel: C0RELEASES1', ''].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual(['defaults.quorum (line 2): Too small: expected number to be >=1']);
+  });
+
+  it("flags a fromWeight the canary never steps through, listing the Canary's weights", () => {
+    const text = [
+      'services:',
+      `  ${SERVICE}:`,
+      '    channel: C0RELEASES1',
+      '    approvers: { users: [U0APPROVER1] }',
+      '    analysis: { stepWeight: 20, maxWeight: 50 }',
+      '    gates:',
+      '      confirm-traffic-increase: { mode: manual, fromWeight: 30 }',
+      '',
+    ].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual([
+      `services.${SERVICE}.gates.confirm-traffic-increase.fromWeight (line 7): fromWeight 30 is not a weight this canary steps through (stepWeight 20, maxWeight 50: 20, 40, 50)`,
+    ]);
+  });
+
+  it('lists the step kinds a runbook step may have', () => {
+    const text = [
+      'runbooks:',
+      '  cleanup:',
+      '    steps: [{ kind: delete }]',
+      'services:',
+      `  ${SERVICE}:`,
+      '    channel: C0RELEASES1',
+      '',
+    ].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(
+      /^runbooks\.cleanup\.steps\.0\.kind \(line 3\): .*'signal-flagger' \| 'set-weights'/,
+    );
+  });
+
+  it('names a service whose runbook is not defined, with the defined ones', () => {
+    const text = ['services:', `  ${SERVICE}:`, '    channel: C0RELEASES1', '    runbook: rollbak', ''].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems).toEqual([
+      `services.${SERVICE}.runbook (line 4): runbook "rollbak" is not defined under runbooks (defined: rollback)`,
+    ]);
+  });
+});
