@@ -95,6 +95,14 @@ describe('End to end: an alert rolls the canary back', () => {
       { timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(resolved.status).toBeLessThan(300);
+    await s().waitFor(
+      'the resolution in the thread',
+      async () => {
+        await s().h.bot.queue.drain();
+        return threadReadingOf(s().slack, 1).find((r) => r.includes(CANARY_ALERT) && /resolved/i.test(r));
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
 
     console.log(
       `alert rollback at ${run.weight} % canary weight: fault -> Alertmanager's post ${post.receivedAt - run.faultAt} ms; ` +
