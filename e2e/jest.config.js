@@ -14,6 +14,9 @@ module.exports = {
   roots: ['<rootDir>/test/e2e'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+  // the in-process bot's cluster adapter: a CommonJS bundle of the ESM-only client-node (e2e/jest-client-node.js)
+  globalSetup: '<rootDir>/e2e/jest-client-node.js',
+  moduleNameMapper: { '^@kubernetes/client-node$': '<rootDir>/.build/jest/client-node.cjs' },
   testTimeout: 600_000,
   // One scenario at a time: each starts its own cluster, and the machine has 2 cores.
   maxWorkers: 1,

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Alertmanager, AlertRecorder, startAlertmanager } from './alertmanager';
 import { applyCrds, buildInfo, type Cluster, startCluster } from './cluster';
 import { type Flagger, startFlagger } from './flagger';
 import { type Prometheus, startPrometheus } from './prometheus';
 import { StatusKeeper } from './status-keeper';
 import { type TrafficSettings, TrafficSimulator } from './traffic';
 
+export { AlertRecorder } from './alertmanager';
 export { KubeClient, KubeError } from './kube';
 export { waitFor } from './processes';
 
@@ -18,6 +20,8 @@ export interface Environment {
   traffic: TrafficSimulator;
   prometheus: Prometheus;
   flagger: Flagger;
+  /** With `alerting`: Alertmanager, and the recorder it posts to (in front of the bot) */
+  alerting?: { alertmanager: Alertmanager; recorder: AlertRecorder };
   /** Seconds each part took to start, for the report. */
   timings: Record<string, number>;
   /** The tail of each child's log: for failure messages. */
@@ -33,6 +37,12 @@ export interface EnvironmentOptions {
   traffic?: Partial<TrafficSettings>;
   /** Flagger's -control-loop-interval */
   interval?: string;
+  /**
+   * Prometheus evaluates the canary's error-ratio rule (prometheus.ts) and Alertmanager posts what fires to
+   * `<forwardTo()>/alertmanager` with the bearer `token`, through a recorder; without `forwardTo` the recorder
+   * answers 200 itself.
+   */
+  alerting?: { token: string; forwardTo?: () => string; window?: string; threshold?: number };
   /** keep the work folder (logs, etcd data) after stop; also E2E_KEEP=1 */
   keep?: boolean;
 }
@@ -89,7 +99,36 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     const exporter = await traffic.start();
     stops.push(() => traffic.stop());
 
-    const prometheus = await timed('prometheus', () => startPrometheus(workDir, logDir, [exporter]));
+    let alerting: Environment['alerting'];
+    if (options.alerting) {
+      const recorder = new AlertRecorder(options.alerting.forwardTo);
+      const receiver = await recorder.start();
+      stops.push(() => recorder.stop());
+      const { token } = options.alerting;
+      const alertmanager = await timed('alertmanager', () =>
+        startAlertmanager(workDir, logDir, { webhookUrl: `${receiver}/alertmanager`, token }),
+      );
+      stops.push(() => alertmanager.stop());
+      children.push(alertmanager.child);
+      alerting = { alertmanager, recorder };
+    }
+
+    const target = options.target ?? options.service;
+    const rule = options.alerting && {
+      namespace: options.namespace,
+      canary: options.service,
+      target,
+      ...(options.alerting.window ? { window: options.alerting.window } : {}),
+      ...(options.alerting.threshold ? { threshold: options.alerting.threshold } : {}),
+    };
+    const prometheus = await timed('prometheus', () =>
+      startPrometheus(
+        workDir,
+        logDir,
+        [exporter],
+        alerting && rule ? { alertmanager: new URL(alerting.alertmanager.url).host, rule } : undefined,
+      ),
+    );
     stops.push(() => prometheus.stop());
     children.push(prometheus.child);
 
@@ -104,7 +143,19 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     stops.push(() => flagger.stop());
     children.push(flagger.child);
 
-    return { workDir, logDir, cluster, keeper, traffic, prometheus, flagger, timings, logs, stop };
+    return {
+      workDir,
+      logDir,
+      cluster,
+      keeper,
+      traffic,
+      prometheus,
+      flagger,
+      ...(alerting ? { alerting } : {}),
+      timings,
+      logs,
+      stop,
+    };
   } catch (error) {
     const detail = logs(40);
     await stop();

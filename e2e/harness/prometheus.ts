@@ -14,8 +14,64 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-/** Prometheus on loopback, scraping `targets` every second. */
-export async function startPrometheus(workDir: string, logDir: string, targets: string[]): Promise<Prometheus> {
+/** The alert the harness's rule fires: the canary answers too many 5xx. */
+export const CANARY_ALERT = 'CanaryErrorRatioHigh';
+
+export interface CanaryRule {
+  namespace: string;
+  /** the Canary's name (its VirtualService), put on the alert as `canary` */
+  canary: string;
+  /** the canary workload: the Canary's target Deployment */
+  target: string;
+  /** PromQL range of the rates (default 5s: five 1 s scrapes) */
+  window?: string;
+  /** share of 5xx above which it fires, 0..1 (default 0.05) */
+  threshold?: number;
+}
+
+/**
+ * The rule the e2e scenario and the README use: the canary workload's share of 5xx over a few scrapes, from Istio's
+ * `istio_requests_total` as the destination reports it, firing at once (`for: 0s`), `severity: critical` (the
+ * shipped auto-rollback policy), labelled with the namespace (`destination_workload_namespace`, kept by the `by`)
+ * and the Canary, so the bot's default label rules find the release.
+ */
+export function canaryRuleGroup(rule: CanaryRule) {
+  const w = rule.window ?? '5s';
+  const selector = `reporter="destination",destination_workload_namespace="${rule.namespace}",destination_workload="${rule.target}"`;
+  const by = 'sum by (destination_workload_namespace, destination_workload)';
+  return {
+    groups: [
+      {
+        name: 'release-bot-canary',
+        interval: '1s',
+        rules: [
+          {
+            alert: CANARY_ALERT,
+            expr:
+              `${by} (rate(istio_requests_total{${selector},response_code=~"5.."}[${w}])) / ` +
+              `${by} (rate(istio_requests_total{${selector}}[${w}])) > ${rule.threshold ?? 0.05}`,
+            for: '0s',
+            labels: { severity: 'critical', canary: rule.canary },
+            annotations: {
+              summary: `${rule.namespace}/${rule.canary}: the canary answers {{ $value | humanizePercentage }} of requests with 5xx`,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Prometheus on loopback, scraping `targets` every second; with `alerting`, it also evaluates the canary rule every
+ * second and sends what fires to that Alertmanager (host:port).
+ */
+export async function startPrometheus(
+  workDir: string,
+  logDir: string,
+  targets: string[],
+  alerting?: { alertmanager: string; rule: CanaryRule },
+): Promise<Prometheus> {
   try {
     execFileSync(PROMETHEUS_BIN, ['--version'], { stdio: 'ignore' });
   } catch {
@@ -26,11 +82,21 @@ export async function startPrometheus(workDir: string, logDir: string, targets: 
   const dir = join(workDir, 'prometheus');
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'prometheus.yml');
+  const rulesFile = join(dir, 'rules.yml');
+  if (alerting) writeFileSync(rulesFile, JSON.stringify(canaryRuleGroup(alerting.rule), null, 2));
   writeFileSync(
     configFile,
     JSON.stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       scrape_configs: [{ job_name: 'istio-mesh', static_configs: [{ targets }] }],
+      ...(alerting
+        ? {
+            rule_files: [rulesFile],
+            alerting: {
+              alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [alerting.alertmanager] }] }],
+            },
+          }
+        : {}),
     }),
   );
   const port = await freePort();

@@ -1,12 +1,26 @@
 import { rmSync } from 'node:fs';
-import { ACTIONS } from '../../shared/slack/blocks';
-import { FLAGGER_TOKEN, type Harness, startHarness } from '../../test/support/bot';
+import { ALERTMANAGER_TOKEN, FLAGGER_TOKEN, type Harness, startHarness } from '../../test/support/bot';
 import type { FakeSlack, SlackCall } from '../../test/support/fake-slack';
+import { type CanaryStatus, type Routes, readImage, readReplicas, readRoutes, setImage } from './canary-objects';
 import { HookRecorder } from './hook-recorder';
 import { type Environment, startEnvironment } from './index';
 import type { KubeClient } from './kube';
 import * as manifests from './manifests';
 import { type WaitOptions, waitFor } from './processes';
+import {
+  requestsOf,
+  stampCalls,
+  type Thread,
+  type ThreadText,
+  threadOf,
+  threadsOf,
+  threadTextOf,
+  toldTo,
+} from './slack-thread';
+
+export { botConfig } from './bot-config';
+export type { CanaryStatus, Routes } from './canary-objects';
+export { buttonOf, buttonsOf, plainText, readable, type Thread } from './slack-thread';
 
 /**
  * One Canary driven by the real Flagger through the in-process bot: the environment (etcd, kube-apiserver,
@@ -25,34 +39,8 @@ export interface ScenarioOptions {
   maxWeight?: number;
   /** the first revision's image, running as the primary once the Canary is Initialized */
   image?: string;
-}
-
-export interface CanaryStatus {
-  phase?: string;
-  canaryWeight?: number;
-  failedChecks?: number;
-  iterations?: number;
-}
-
-export interface Routes {
-  primary: number;
-  canary: number;
-}
-
-interface DeploymentObject {
-  spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
-}
-
-interface VirtualServiceObject {
-  spec?: { http?: { route?: { destination: { host: string }; weight?: number }[] }[] };
-}
-
-/** A thread in the fake Slack: the status message (edited in place) and its replies, each with its edits. */
-export interface Thread {
-  root: SlackCall;
-  /** the root's edits, oldest first */
-  updates: SlackCall[];
-  replies: { post: SlackCall; updates: SlackCall[] }[];
+  /** the canary's alert rule in Prometheus, and Alertmanager posting to the bot (`env.alerting.recorder` sees it) */
+  alerting?: boolean;
 }
 
 export class Scenario {
@@ -61,7 +49,7 @@ export class Scenario {
   /** every phase the Canary went through, as sampled every second and at each poll */
   readonly phases: string[] = [];
   last: CanaryStatus = {};
-  private readonly stamps = new WeakMap<SlackCall, number>();
+  private readonly stamps: WeakMap<SlackCall, number>;
   private watcher?: NodeJS.Timeout;
 
   private constructor(
@@ -72,7 +60,7 @@ export class Scenario {
   ) {
     this.namespace = options.namespace ?? 'production';
     this.name = options.name ?? 'product-service';
-    this.stampSlackCalls(bot.slack);
+    this.stamps = stampCalls(bot.slack);
   }
 
   /**
@@ -83,17 +71,19 @@ export class Scenario {
     const namespace = options.namespace ?? 'production';
     const name = options.name ?? 'product-service';
     const interval = options.interval ?? '10s';
-    const env = await startEnvironment({ namespace, service: name, interval: '10s' });
     let bot: Harness | undefined;
-    let scenario: Scenario | undefined;
-    const hooks = new HookRecorder(() => {
+    const botUrl = () => {
       if (!bot) throw new Error('bot not started');
       // a getter: after h.restart() this is the new server's URL
       return bot.bot.url;
-    });
+    };
+    const alerting = options.alerting ? { alerting: { token: ALERTMANAGER_TOKEN, forwardTo: botUrl } } : {};
+    const env = await startEnvironment({ namespace, service: name, interval: '10s', ...alerting });
+    let scenario: Scenario | undefined;
+    const hooks = new HookRecorder(botUrl);
     try {
       bot = await startHarness(typeof options.config === 'function' ? options.config(env) : options.config);
-      const botUrl = await hooks.start();
+      const hooksUrl = await hooks.start();
       scenario = new Scenario(env, bot, hooks, options);
       const s = scenario;
       s.watcher = setInterval(() => void s.status().catch(() => undefined), 1000);
@@ -105,7 +95,7 @@ export class Scenario {
         manifests.canary({
           namespace,
           name,
-          botUrl,
+          botUrl: hooksUrl,
           token: FLAGGER_TOKEN,
           interval,
           threshold: options.threshold ?? 5,
@@ -170,41 +160,22 @@ export class Scenario {
       .spec;
   }
 
-  /** Live weights of the VirtualService Flagger manages (its default route), as Istio would route. */
-  async routes(): Promise<Routes> {
-    const vs = await this.admin.get<VirtualServiceObject>(
-      `/apis/networking.istio.io/v1beta1/namespaces/${this.namespace}/virtualservices/${this.name}`,
-    );
-    const route = vs.spec?.http?.at(-1)?.route ?? [];
-    const weightOf = (host: string) =>
-      route.filter((r) => r.destination.host.split('.')[0] === host).reduce((sum, r) => sum + (r.weight ?? 0), 0);
-    return { primary: weightOf(`${this.name}-primary`), canary: weightOf(`${this.name}-canary`) };
+  /** Live weights of the VirtualService Flagger manages, as Istio would route. */
+  routes(): Promise<Routes> {
+    return readRoutes(this.admin, this.namespace, this.name);
   }
 
-  private deployment(name: string): Promise<DeploymentObject> {
-    return this.admin.get<DeploymentObject>(`/apis/apps/v1/namespaces/${this.namespace}/deployments/${name}`);
+  image(name: string): Promise<string | undefined> {
+    return readImage(this.admin, this.namespace, name);
   }
 
-  async image(name: string): Promise<string | undefined> {
-    return (await this.deployment(name)).spec.template.spec.containers[0]?.image;
+  replicas(name: string): Promise<number> {
+    return readReplicas(this.admin, this.namespace, name);
   }
 
-  async replicas(name: string): Promise<number> {
-    return (await this.deployment(name)).spec.replicas ?? 1;
-  }
-
-  /**
-   * A new revision: `kubectl set image` on the target Deployment (a strategic merge patch of the container's
-   * image). Only the image changes: re-applying the whole manifest would also set `replicas` again and scale up
-   * the canary that Flagger keeps at 0 between releases.
-   */
-  async deploy(image: string): Promise<void> {
-    await this.admin.call(
-      'PATCH',
-      `/apis/apps/v1/namespaces/${this.namespace}/deployments/${this.name}`,
-      { spec: { template: { spec: { containers: [{ name: this.name, image }] } } } },
-      'application/strategic-merge-patch+json',
-    );
+  /** A new revision: only the target Deployment's image changes (canary-objects.ts says why). */
+  deploy(image: string): Promise<void> {
+    return setImage(this.admin, this.namespace, this.name, image);
   }
 
   diagnosis = (): string =>
@@ -269,9 +240,7 @@ export class Scenario {
 
   /** Approval requests posted so far (thread replies carrying an Approve button), oldest first. */
   requests(): SlackCall[] {
-    return this.slack
-      .called('chat.postMessage')
-      .filter((p) => p.args.thread_ts && buttonsOf(p).includes(ACTIONS.approve));
+    return requestsOf(this.slack);
   }
 
   waitForRequest(text: string, after = 0, timeoutMs = 30_000): Promise<SlackCall> {
@@ -287,42 +256,26 @@ export class Scenario {
 
   /** Each release's thread, in the order they were started. */
   threads(): Thread[] {
-    const posts = this.slack.called('chat.postMessage');
-    const updates = this.slack.called('chat.update');
-    const editsOf = (call: SlackCall) => updates.filter((u) => u.args.ts === call.result.ts);
-    return posts
-      .filter((p) => !p.args.thread_ts)
-      .map((root) => ({
-        root,
-        updates: editsOf(root),
-        replies: posts
-          .filter((p) => p.args.thread_ts === root.result.ts)
-          .map((post) => ({ post, updates: editsOf(post) })),
-      }));
+    return threadsOf(this.slack);
   }
 
   /** The thread of release #n, found by its status message. */
   thread(release: number): Thread | undefined {
-    return this.threads().find((t) => String(t.root.args.text).includes(`release #${release}:`));
+    return threadOf(this.slack, release);
   }
 
   /** The status message's text as it reads now, and the replies' texts as posted. */
-  threadText(release: number): { status: string; replies: string[] } {
-    const t = this.thread(release);
-    if (!t) return { status: '', replies: [] };
-    return {
-      status: String((t.updates.at(-1) ?? t.root).args.text),
-      replies: t.replies.map((r) => String(r.post.args.text)),
-    };
+  threadText(release: number): ThreadText {
+    return threadTextOf(this.slack, release);
   }
 
   /** Waits until the worker has caught up and release #n's thread passes `check`. */
   waitForThread(
     release: number,
     what: string,
-    check: (text: { status: string; replies: string[] }) => boolean,
+    check: (text: ThreadText) => boolean,
     timeoutMs = 30_000,
-  ): Promise<{ status: string; replies: string[] }> {
+  ): Promise<ThreadText> {
     return this.waitFor(
       `release #${release}'s thread: ${what}`,
       async () => {
@@ -336,102 +289,6 @@ export class Scenario {
 
   /** Ephemeral messages the bot showed to `user`, oldest first. */
   toldTo(user: string): string[] {
-    return this.slack
-      .called('chat.postEphemeral')
-      .filter((c) => c.args.user === user)
-      .map((c) => String(c.args.text));
+    return toldTo(this.slack, user);
   }
-
-  /** The fake Slack records no times: stamp each call as it is recorded. */
-  private stampSlackCalls(slack: FakeSlack): void {
-    const calls = slack.calls;
-    const push = calls.push.bind(calls);
-    calls.push = (...items: SlackCall[]) => {
-      const now = Date.now();
-      for (const item of items) this.stamps.set(item, now);
-      return push(...items);
-    };
-  }
-}
-
-/** The action IDs of a message's buttons. */
-export function buttonsOf(call: SlackCall): string[] {
-  const blocks = (call.args.blocks ?? []) as { elements?: { action_id?: string }[] }[];
-  return blocks.flatMap((b) => b.elements ?? []).flatMap((e) => (e.action_id ? [e.action_id] : []));
-}
-
-/** The value of `action`'s button in one message (an approval request). */
-export function buttonOf(call: SlackCall, action: string): string {
-  const blocks = (call.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[];
-  const value = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === action)?.value;
-  if (!value) throw new Error(`no ${action} button in ${String(call.args.text)}`);
-  return value;
-}
-
-/** Slack markup as a person reads it: <@U1> -> @U1, <!date^...|fallback> -> fallback, <url|label> -> label. */
-export function plainText(mrkdwn: string): string {
-  return mrkdwn
-    .replace(/<@([A-Z0-9]+)(\|[^>]*)?>/g, '@$1')
-    .replace(/<!subteam\^([A-Z0-9]+)(\|([^>]*))?>/g, (_m, id: string, _l, label?: string) => label ?? `@${id}`)
-    .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
-    .replace(/<!(here|channel|everyone)>/g, '@$1')
-    .replace(/<#([A-Z0-9]+)(\|([^>]*))?>/g, (_m, id: string, _l, label?: string) => `#${label ?? id}`)
-    .replace(/<([^>|]+)\|([^>]+)>/g, '$2')
-    .replace(/<([^>]+)>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-/** A message's Block Kit as a reader sees it (sections, context lines, buttons), or its text without blocks. */
-export function readable(call: SlackCall): string {
-  const blocks = (call.args.blocks ?? []) as {
-    type: string;
-    text?: { text?: string };
-    elements?: { type?: string; text?: string | { text?: string } }[];
-    fields?: { text?: string }[];
-  }[];
-  if (!blocks.length) return plainText(String(call.args.text ?? ''));
-  const lines = blocks.flatMap((b) => {
-    switch (b.type) {
-      case 'section':
-        return [b.text?.text ?? '', ...(b.fields ?? []).map((f) => f.text ?? '')].filter(Boolean);
-      case 'context':
-        return [(b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')).join(' · ')];
-      case 'actions':
-        return [(b.elements ?? []).map((e) => `[${typeof e.text === 'object' ? e.text?.text : ''}]`).join(' ')];
-      case 'image':
-        return ['[image]'];
-      default:
-        return [];
-    }
-  });
-  return plainText(lines.join('\n'));
-}
-
-/**
- * The bot configuration of the scenarios: production/product-service approved by U0APPROVER1, with automatic start
- * and traffic steps and a manual promotion unless told otherwise. With `prometheus`, the bot also takes metric
- * snapshots (status table, numbers and chart on the approval request).
- */
-export function botConfig(
-  options: {
-    prometheus?: string;
-    stepWeight?: number;
-    maxWeight?: number;
-    confirmRollout?: 'auto' | 'manual';
-    confirmPromotion?: 'auto' | 'manual';
-  } = {},
-) {
-  return `
-${options.prometheus ? `prometheus: { url: "${options.prometheus}", timeout: 2s }\n` : ''}services:
-  production/product-service:
-    channel: C0RELEASES1
-    approvers: { users: [U0APPROVER1] }
-    gates:
-      confirm-rollout: ${options.confirmRollout ?? 'auto'}
-      confirm-traffic-increase: auto
-      confirm-promotion: ${options.confirmPromotion ?? 'manual'}
-    analysis: { stepWeight: ${options.stepWeight ?? 10}, maxWeight: ${options.maxWeight ?? 50} }
-`;
 }

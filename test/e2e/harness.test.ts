@@ -1,9 +1,12 @@
 import { type Environment, KubeError, startEnvironment, waitFor } from '../../e2e/harness';
 import * as manifests from '../../e2e/harness/manifests';
+import { CANARY_ALERT } from '../../e2e/harness/prometheus';
+import { ALERTMANAGER_TOKEN } from '../support/bot';
 
 /**
  * The end-to-end harness itself: authentication and RBAC, the status keeper standing in for controllers, and
- * the traffic simulator's Istio series as Prometheus and Flagger read them. Seconds, not minutes.
+ * the traffic simulator's Istio series as Prometheus and Flagger read them, and the canary's alert rule through the
+ * real Alertmanager to a recording receiver. Seconds, not minutes.
  */
 const NS = 'harness';
 const NAME = 'web';
@@ -27,7 +30,12 @@ describe('End-to-end harness: cluster, status keeper, traffic and Prometheus', (
   const deploymentPath = `/apis/apps/v1/namespaces/${NS}/deployments/${NAME}`;
 
   beforeAll(async () => {
-    env = await startEnvironment({ namespace: NS, service: NAME, traffic: { rps: 100 } });
+    env = await startEnvironment({
+      namespace: NS,
+      service: NAME,
+      traffic: { rps: 100 },
+      alerting: { token: ALERTMANAGER_TOKEN },
+    });
     await admin().apply(manifests.namespace(NS));
   }, 120_000);
 
@@ -148,4 +156,90 @@ describe('End-to-end harness: cluster, status keeper, traffic and Prometheus', (
     // the bucket holding 240..360 ms is (250, 500]; histogram_quantile interpolates inside it
     expect(measured.latency).toBeLessThanOrEqual(500);
   }, 60_000);
+
+  it("fires the canary's error-ratio rule when the canary fails, and Alertmanager posts it (v4, bearer token) and then its resolution", async () => {
+    if (!env?.alerting) throw new Error('environment not started with alerting');
+    const { traffic, prometheus } = env;
+    const { recorder } = env.alerting;
+    const describe = () => `notifications:\n${recorder.summary()}\n${env?.logs(15)}`;
+    // what Prometheus and Alertmanager hold, for a failure message
+    const state = async () =>
+      `\nPrometheus ALERTS: ${JSON.stringify(await prometheus.query('ALERTS'))}\nAlertmanager: ${await (await fetch(`${env?.alerting?.alertmanager.url}/api/v2/alerts`)).text()}`;
+    const explained = async (error: Error) => {
+      throw new Error(`${error.message}${await state()}`);
+    };
+    const firing = async () =>
+      (await prometheus.query(`ALERTS{alertname="${CANARY_ALERT}",alertstate="firing"}`)).length;
+
+    // Healthy first (the previous test made the canary fail): nothing firing, and the last notification resolved.
+    traffic.set({ canary: { errorRatio: 0, latencyMs: 40 } });
+    await waitFor(
+      'no firing alert and nothing left to resolve',
+      async () =>
+        (await firing()) === 0 && (recorder.posts.at(-1)?.payload.status ?? 'resolved') === 'resolved'
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 500, describe },
+    ).catch(explained);
+    await new Promise((r) => setTimeout(r, 1500));
+    const from = recorder.posts.length;
+
+    traffic.set({ canary: { errorRatio: 0.5, latencyMs: 40 } });
+    const faultAt = Date.now();
+    const fired = await waitFor(
+      'a firing notification',
+      async () => recorder.posts.slice(from).find((p) => p.payload.status === 'firing'),
+      { timeoutMs: 20_000, intervalMs: 50, describe },
+    ).catch(explained);
+    const alert = fired.payload.alerts[0];
+    expect(fired.path).toBe('/alertmanager');
+    expect(fired.authorization).toBe(`Bearer ${ALERTMANAGER_TOKEN}`);
+    expect(fired.payload).toMatchObject({
+      version: '4',
+      status: 'firing',
+      receiver: 'release-bot',
+      truncatedAlerts: 0,
+    });
+    expect(fired.payload.alerts).toHaveLength(1);
+    expect(alert?.status).toBe('firing');
+    expect(alert?.labels).toEqual({
+      alertname: CANARY_ALERT,
+      severity: 'critical',
+      canary: NAME,
+      destination_workload: NAME,
+      destination_workload_namespace: NS,
+    });
+    expect(alert?.annotations.summary).toMatch(
+      new RegExp(`^${NS}/${NAME}: the canary answers \\d+(\\.\\d+)?% of requests with 5xx$`),
+    );
+    // Go's zero time while firing; the rule started firing after the fault
+    expect(alert?.endsAt).toBe('0001-01-01T00:00:00Z');
+    expect(Date.parse(alert?.startsAt ?? '')).toBeGreaterThanOrEqual(faultAt - 1000);
+    expect(alert?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(alert?.generatorURL).toContain('/graph?g0.expr=');
+
+    traffic.set({ canary: { errorRatio: 0, latencyMs: 40 } });
+    const healedAt = Date.now();
+    const resolved = await waitFor(
+      'the resolved notification',
+      async () =>
+        recorder.posts
+          .slice(from)
+          .find(
+            (p) =>
+              p.payload.status === 'resolved' && p.payload.alerts.some((a) => a.fingerprint === alert?.fingerprint),
+          ),
+      { timeoutMs: 30_000, intervalMs: 100, describe },
+    ).catch(explained);
+    const ended = resolved.payload.alerts.find((a) => a.fingerprint === alert?.fingerprint);
+    expect(ended).toMatchObject({ status: 'resolved', startsAt: alert?.startsAt });
+    expect(Date.parse(ended?.endsAt ?? '')).toBeGreaterThanOrEqual(healedAt - 1000);
+    // one firing notification for one firing: group_interval 1 s sends nothing new while it does not change
+    expect(recorder.posts.slice(from).filter((p) => p.payload.status === 'firing' && p.at < resolved.at)).toHaveLength(
+      1,
+    );
+    console.log(
+      `alerting: fault -> Alertmanager's post ${fired.receivedAt - faultAt} ms; healed -> resolved post ${resolved.receivedAt - healedAt} ms`,
+    );
+  }, 90_000);
 });

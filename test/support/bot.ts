@@ -7,6 +7,8 @@ import { buttonClick, sign, slashCommand, viewSubmission } from './slack-request
 
 export const FLAGGER_TOKEN = 'flagger-test-token';
 export const SIGNING_SECRET = 'slack-signing-secret-for-tests';
+/** The bearer token Alertmanager's receiver sends (`http_config.authorization.credentials`). */
+export const ALERTMANAGER_TOKEN = 'alertmanager-test-token';
 
 /** The shipped config's service plus one with a quorum, for the tests. */
 export const TEST_CONFIG = `
@@ -66,6 +68,7 @@ export async function startHarness(config = TEST_CONFIG, now?: () => Date): Prom
     RELEASE_BOT_CONFIG: configFile,
     RELEASE_BOT_DATA_DIR: join(dataDir, 'data'),
     FLAGGER_WEBHOOK_TOKEN: FLAGGER_TOKEN,
+    ALERTMANAGER_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_API_URL: apiUrl,
