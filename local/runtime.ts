@@ -12,14 +12,16 @@ import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { SlackChat, SlackDirectory, slackClient } from '../shared/adapters/slack-chat';
 import { type BotConfig, loadConfig } from '../shared/config/load';
 import { localSettingsSchema, readSettings } from '../shared/config/settings';
+import { runWorkerJob } from '../shared/jobs';
+import type { Cluster } from '../shared/ports/cluster';
 import { registerListeners } from '../shared/slack/app';
-import { runJob } from '../shared/slack/thread-presenter';
 import type { Deps } from '../shared/usecases/deps';
 import { checkDataFolder, openTable } from './data-folder';
 import { localSecrets } from './secrets';
 import { startServer } from './server';
 
 const TABLE = 'release-bot';
+const LOCAL_OWNER = 'local';
 
 export interface LocalBot {
   url: string;
@@ -64,10 +66,16 @@ export async function startLocal(
   const metrics = config.prometheus
     ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
     : undefined;
-  const clusters = clustersOf(config);
-  const queue = new OutboxQueue(
+  // The runbook executor takes the clusters whose adapter has the runbook verbs (shared/jobs.ts runbookClusters).
+  const clusters: ReadonlyMap<string, Cluster> = clustersOf(config);
+  const queue: OutboxQueue = new OutboxQueue(
     new DynamoOutbox({ client: documentClient(dynalite.endpoint), tableName: TABLE }),
-    (job) => runJob({ config, store, chat, now, clusters, ...(metrics ? { metrics } : {}) }, job),
+    async (job) => {
+      await runWorkerJob({ config, store, chat, now, clusters, queue, ...(metrics ? { metrics } : {}) }, job, {
+        // One process per data folder runs each group's jobs in turn: a lease it left when it crashed is its own.
+        owner: LOCAL_OWNER,
+      });
+    },
     options.queue,
   );
   // Before listening, so what a crashed or stopped process left runs first, in order.

@@ -51,10 +51,19 @@ export interface RunbookExecution {
   next: number;
   results: StepResult[];
   lease?: { owner: string; until: string };
+  /**
+   * The step in progress across jobs: a wait that outlasts one job's budget is checkpointed here and re-queued, so
+   * its timeout still counts from its first start (`startedAt`) and `attempts` counts the jobs that worked on it.
+   */
+  current?: { index: number; startedAt: string; attempts: number };
+  /** Set while `waiting` at a confirm step: the time spent waiting for a person is added to `deadline` after it. */
+  waitingSince?: string;
   startedAt: string;
   /** When the whole run must have ended (the runbook's timeout; a wait for a person extends it). */
   deadline: string;
   endedAt?: string;
+  /** How it ended, in plain words: the steps' tally, or which step failed and why, or that it timed out. */
+  summary?: string;
   version: number;
 }
 
