@@ -42,6 +42,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     private: true,
     queue: 'send',
   },
+  { name: 'alertmanager', secrets: ['alertmanager'], timeoutSeconds: 9, private: true, queue: 'send' },
   {
     name: 'slack',
     secrets: ['slack'],

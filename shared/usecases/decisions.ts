@@ -1,7 +1,7 @@
 import { bounded, TEXT_LIMITS } from '../domain/bounds';
 import { gateRef } from '../domain/events';
 import type { ServiceId } from '../domain/flagger';
-import { approvalCount } from '../domain/gate';
+import { approvalCount, type Gate } from '../domain/gate';
 import { type DecisionOutcome, refusal, runRef, withCaveat } from '../domain/outcomes';
 import { canRollBack, type Run, rollbackHookSeen } from '../domain/release';
 import { executionId, ROLLBACK_EXECUTION, type RunbookTrigger } from '../domain/runbook';
@@ -80,7 +80,23 @@ export async function reject(
   return withCaveat(await rejectGate(deps, target, who, reasonOf(reason, 'no reason given')), target.caveat);
 }
 
-async function rejectGate(deps: Deps, target: Target, who: Decider, why: string): Promise<DecisionOutcome> {
+/**
+ * An alert while the release is Waiting: it rejects the pending confirm-rollout as `alertmanager`, with no Slack
+ * permission check (the configuration chose to act on alerts). The same path as a person's rejection otherwise.
+ */
+export function rejectForAlert(deps: CoreDeps, run: Run, gate: Gate, reason: string): Promise<DecisionOutcome> {
+  const who: Decider = { user: 'alertmanager', via: 'alertmanager' };
+  const target: Target = { policy: policyOf(deps, run.service), run, gate, now: deps.now() };
+  return rejectGate(deps, target, who, reasonOf(reason, 'alert'));
+}
+
+const policyOf = (deps: CoreDeps, service: ServiceId) => {
+  const policy = deps.config.services.get(service);
+  if (!policy) throw new Error(`${service} is not configured`);
+  return policy;
+};
+
+async function rejectGate(deps: CoreDeps, target: Target, who: Decider, why: string): Promise<DecisionOutcome> {
   const { run, gate, now } = target;
   const at = now.toISOString();
   const rejection = { by: who.user, at, reason: why };
