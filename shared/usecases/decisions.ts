@@ -186,10 +186,14 @@ export async function rollBack(
     return refusal({ code: 'not-rollable', run: runRef(run), phase: run.phase });
   }
   const rollback = { by: trigger.by, at: deps.now().toISOString(), reason: trigger.reason };
-  const updated = await updateRun(deps.store, service, run.number, (r) =>
-    r.rollback ? undefined : { ...r, rollback },
-  );
-  if (updated?.rollback?.at !== rollback.at || updated.rollback.by !== trigger.by) {
+  // Whether this call's write is the one stored: racing alerts share `by` and may share `at`, so the stored value
+  // cannot tell; the last attempt of `updateRun` does (it either saved this change or found one already there).
+  let won = false;
+  await updateRun(deps.store, service, run.number, (r) => {
+    won = !r.rollback;
+    return r.rollback ? undefined : { ...r, rollback };
+  });
+  if (!won) {
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
     return already();
   }
