@@ -31,8 +31,7 @@ export interface FunctionSpec {
 /**
  * Every function of the bot, one line each. The Flagger function answers inside Flagger's 10 s and carries no Slack
  * client; the Slack one inside Slack's 3 s; the worker draws charts (more memory) and talks to clusters.
- * Its public routes, if any, are in `shared/http/routes.ts`. Adding Alertmanager is one line here and one there:
- *   { name: 'alertmanager', secrets: ['alertmanager'], timeoutSeconds: 9, private: true, queue: 'send' },
+ * Its public routes, if any, are in `shared/http/routes.ts`. The Alertmanager one answers inside Alertmanager's 10 s.
  */
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
@@ -42,6 +41,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     private: true,
     queue: 'send',
   },
+  // Reads only the store and queues the runbook (the worker talks to clusters): no VPC, no cold start in one.
+  { name: 'alertmanager', secrets: ['alertmanager'], timeoutSeconds: 9, private: false, queue: 'send' },
   {
     name: 'slack',
     secrets: ['slack'],

@@ -196,6 +196,11 @@ export class ReleaseBotStack extends Stack {
       out(`FlaggerHook${id}`, `${o.api.url}/flagger/${hook}`, `Canary webhook url for type ${hook}`);
     }
     out(
+      'AlertmanagerUrl',
+      `${o.api.url}/alertmanager`,
+      'Alertmanager webhook_configs url (Bearer token: ALERTMANAGER_TOKEN in the alertmanager secret)',
+    );
+    out(
       'SlackRequestUrl',
       `${o.api.url}/slack/events`,
       'Slack app: slash command, interactivity and event request URL',

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   console.log(`release-bot is listening on ${bot.url}
   POST ${bot.url}/flagger/<hook-type>   Flagger webhooks (confirm-rollout, pre-rollout, rollout, confirm-traffic-increase,
                                           confirm-promotion, post-rollout, rollback, event)
+  POST ${bot.url}/alertmanager           Alertmanager webhook (Authorization: Bearer ${bot.alertmanagerToken})
   POST ${bot.url}/slack/events           Slack slash commands, buttons and events
   GET  ${bot.url}/healthz
   GET  ${bot.url}/metrics                internal failures counted (a 403 that is the bot failing, not a gate waiting)

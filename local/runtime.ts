@@ -29,6 +29,7 @@ export interface LocalBot {
   dynamoEndpoint: string;
   config: BotConfig;
   flaggerToken: string;
+  alertmanagerToken: string;
   signingSecret: string;
   queue: OutboxQueue;
   deps: Deps;
@@ -52,8 +53,9 @@ export async function startLocal(
   const settings = readSettings(localSettingsSchema, env);
   const config = loadConfig(settings.RELEASE_BOT_CONFIG);
   mkdirSync(settings.RELEASE_BOT_DATA_DIR, { recursive: true });
-  const { flaggerToken, signingSecret, created } = localSecrets(settings.RELEASE_BOT_DATA_DIR, {
+  const { flaggerToken, signingSecret, alertmanagerToken, created } = localSecrets(settings.RELEASE_BOT_DATA_DIR, {
     flaggerToken: settings.FLAGGER_WEBHOOK_TOKEN,
+    alertmanagerToken: settings.ALERTMANAGER_TOKEN,
     signingSecret: settings.SLACK_SIGNING_SECRET,
   });
   const notes = created ? [created] : [];
@@ -99,6 +101,7 @@ export async function startLocal(
     port,
     host: env.HOST ?? '127.0.0.1',
     flaggerToken,
+    alertmanagerToken,
     slack: {
       signingSecret,
       botToken: settings.SLACK_BOT_TOKEN ?? 'xoxb-local',
@@ -115,6 +118,7 @@ export async function startLocal(
     dynamoEndpoint: dynalite.endpoint,
     config,
     flaggerToken,
+    alertmanagerToken,
     signingSecret,
     queue,
     deps,

@@ -6,6 +6,8 @@ import { LocalStartError } from './start-errors';
 export interface LocalSecrets {
   flaggerToken: string;
   signingSecret: string;
+  /** Alertmanager's Bearer token (`http_config.authorization.credentials`). */
+  alertmanagerToken: string;
   /** Set when this start made the secrets, to say so: every Canary's webhook needs the new token. */
   created?: string;
 }
@@ -19,19 +21,56 @@ const FIELDS = ['flaggerToken', 'signingSecret'] as const;
  * over.
  */
 export function localSecrets(dataDir: string, env: Partial<Omit<LocalSecrets, 'created'>> = {}): LocalSecrets {
+  const alertmanagerToken = env.alertmanagerToken ?? alertmanagerTokenOf(dataDir);
   if (env.flaggerToken && env.signingSecret)
-    return { flaggerToken: env.flaggerToken, signingSecret: env.signingSecret };
+    return { flaggerToken: env.flaggerToken, signingSecret: env.signingSecret, alertmanagerToken };
   const file = join(dataDir, 'local-secrets.json');
   const stored = readSecrets(file) ?? createSecrets(file);
   return {
     ...stored,
     flaggerToken: env.flaggerToken ?? stored.flaggerToken,
     signingSecret: env.signingSecret ?? stored.signingSecret,
+    alertmanagerToken,
   };
 }
 
+/**
+ * Alertmanager's token, in a file of its own (`<data>/alertmanager-token`, made once): data folders from before the
+ * Alertmanager route keep their local-secrets.json untouched, since that file is never written over.
+ */
+function alertmanagerTokenOf(dataDir: string): string {
+  const file = join(dataDir, 'alertmanager-token');
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length >= 8) return token;
+    throw new LocalStartError(
+      'SECRETS_INVALID',
+      `${file} holds no usable token (8 characters or more). Restore it, set ALERTMANAGER_TOKEN, or move it away to make a new one.`,
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asStartError(file, error);
+  }
+  const token = randomBytes(18).toString('base64url');
+  try {
+    writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return alertmanagerTokenOf(dataDir);
+    throw asStartError(file, error);
+  }
+  return token;
+}
+
+function asStartError(file: string, error: unknown): LocalStartError {
+  if (error instanceof LocalStartError) return error;
+  return new LocalStartError(
+    'SECRETS_UNREADABLE',
+    `${file} cannot be used (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Fix the data folder's permissions, or set ALERTMANAGER_TOKEN.`,
+    { cause: error },
+  );
+}
+
 /** The secrets in the file, or undefined when there is no file yet. */
-function readSecrets(file: string): LocalSecrets | undefined {
+function readSecrets(file: string): Omit<LocalSecrets, 'alertmanagerToken'> | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -58,7 +97,7 @@ function readSecrets(file: string): LocalSecrets | undefined {
   return { flaggerToken: String(record.flaggerToken), signingSecret: String(record.signingSecret) };
 }
 
-function createSecrets(file: string): LocalSecrets {
+function createSecrets(file: string): Omit<LocalSecrets, 'alertmanagerToken'> {
   const secrets = {
     flaggerToken: randomBytes(18).toString('base64url'),
     signingSecret: randomBytes(16).toString('hex'),

@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { alertmanagerHandler } from '../functions/alertmanager/http-handler';
 import { flaggerHandler } from '../functions/flagger/http-handler';
 import { slackHandler } from '../functions/slack/http-handler';
 import { NotFoundError } from '../shared/domain/errors';
 import { errorResponse, type HttpResult, text } from '../shared/http/responses';
 import { type Route, routeList, routeOf } from '../shared/http/routes';
-import { FailureCounter, FLAGGER_FAILURES } from '../shared/observability/failure-counter';
+import { ALERTMANAGER_FAILURES, FailureCounter, FLAGGER_FAILURES } from '../shared/observability/failure-counter';
 import { logger } from '../shared/observability/logger';
 import type { Deps } from '../shared/usecases/deps';
 import { send, sendRaw, toLambdaEvent } from './http-adapter';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   port: number;
   host?: string;
   flaggerToken: string;
+  /** Alertmanager's `http_config.authorization` credentials; without one, every notification is refused 401. */
+  alertmanagerToken?: string;
   slack: { signingSecret: string; botToken: string; apiUrl?: string };
   /** Tests shorten them; `npm start` uses TIMEOUTS. */
   timeouts?: ServerTimeouts;
@@ -53,6 +56,11 @@ export async function startServer(
       async () => options.deps,
       [options.flaggerToken],
       async () => failures.count(FLAGGER_FAILURES),
+    ),
+    alertmanager: alertmanagerHandler(
+      async () => options.deps,
+      options.alertmanagerToken ? [options.alertmanagerToken] : [],
+      async () => failures.count(ALERTMANAGER_FAILURES),
     ),
     slack: slackHandler(options.deps, options.slack),
     local: async (event) => localAnswer(event.rawPath, failures),
@@ -111,7 +119,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /** The routes only `npm start` has: a health check, and the failure counts an operator (or Prometheus) reads. */
 function localAnswer(path: string, failures: FailureCounter): HttpResult {
-  if (path === '/metrics') return text(200, failures.exposition([FLAGGER_FAILURES]));
+  if (path === '/metrics') return text(200, failures.exposition([FLAGGER_FAILURES, ALERTMANAGER_FAILURES]));
   return text(200, 'ok');
 }
 

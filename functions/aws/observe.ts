@@ -1,6 +1,6 @@
 /** The namespace and metric infra/alarms.ts alarms on (kept equal by test/infra). */
 export const METRICS_NAMESPACE = 'ReleaseBot';
-export { FLAGGER_FAILURES } from '../../shared/observability/failure-counter';
+export { ALERTMANAGER_FAILURES, FLAGGER_FAILURES } from '../../shared/observability/failure-counter';
 
 /**
  * Counts one internal failure as an EMF metric through Powertools Metrics: a structured log line that CloudWatch

@@ -24,6 +24,11 @@ export const flaggerSettingsSchema = z.object({
   /** Still accepted while the Canaries move to the new token: a rotation needs no flag day. */
   FLAGGER_WEBHOOK_TOKEN_PREVIOUS: secret('FLAGGER_WEBHOOK_TOKEN_PREVIOUS').optional(),
 });
+export const alertmanagerSettingsSchema = z.object({
+  ALERTMANAGER_TOKEN: secret('ALERTMANAGER_TOKEN'),
+  /** Still accepted while the receivers move to the new token. */
+  ALERTMANAGER_TOKEN_PREVIOUS: secret('ALERTMANAGER_TOKEN_PREVIOUS').optional(),
+});
 export const slackSettingsSchema = z.object({
   SLACK_SIGNING_SECRET: secret('SLACK_SIGNING_SECRET'),
   SLACK_BOT_TOKEN: z
@@ -38,6 +43,7 @@ export const localSettingsSchema = z.object({
   RELEASE_BOT_CONFIG: configFile,
   RELEASE_BOT_DATA_DIR: z.string().default('.release-bot'),
   FLAGGER_WEBHOOK_TOKEN: secret('FLAGGER_WEBHOOK_TOKEN').optional(),
+  ALERTMANAGER_TOKEN: secret('ALERTMANAGER_TOKEN').optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'SLACK_APP_TOKEN is an app-level token (xapp-...)').optional(),

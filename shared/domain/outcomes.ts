@@ -97,3 +97,19 @@ export type DecisionCode = DecisionOutcome['code'];
 export const refusal = (reason: RefusalReason): DecisionOutcome => ({ result: 'refused', ...reason });
 export const withCaveat = (outcome: DecisionOutcome, caveat: string | undefined): DecisionOutcome =>
   caveat ? { ...outcome, caveat } : outcome;
+
+/**
+ * What the bot did with one Alertmanager alert (`receiveAlert`); the Alertmanager edge answers these codes as JSON.
+ * `no-release` is audited as refused: the alert was acknowledged (200, so Alertmanager does not retry) but asked for
+ * nothing the bot could do.
+ */
+export type AlertOutcome =
+  | { code: 'unmatched'; why: 'no-label' | 'not-configured'; service?: ServiceId }
+  | { code: 'no-release'; service: ServiceId }
+  | { code: 'resolved'; run: RunRef }
+  | { code: 'rejected-rollout'; run: RunRef; request: GateRef; already: boolean }
+  | { code: 'rolling-back'; run: RunRef; execution?: string }
+  | { code: 'already-rolling-back'; run: RunRef; by?: string }
+  | { code: 'offered'; run: RunRef; why: 'policy' | 'not-rollable' };
+
+export type AlertOutcomeCode = AlertOutcome['code'];

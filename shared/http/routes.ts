@@ -3,7 +3,7 @@
  * deployed ones, the local server answers all of them (`test/http/routes.test.ts` checks that both agree). Nothing
  * here imports a handler, so reading the table loads no Slack or AWS code.
  */
-export type FunctionName = 'flagger' | 'slack';
+export type FunctionName = 'flagger' | 'slack' | 'alertmanager';
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -18,6 +18,8 @@ export interface Route {
 export const ROUTES = [
   // Flagger calls each hook of each Canary once per analysis interval; many Canaries at once stay far below this.
   { method: 'POST', path: '/flagger/{hook}', handler: 'flagger', throttle: { rate: 50, burst: 100 } },
+  // Alertmanager groups alerts and sends one notification per group_interval; HA pairs double it.
+  { method: 'POST', path: '/alertmanager', handler: 'alertmanager', throttle: { rate: 20, burst: 50 } },
   { method: 'POST', path: '/slack/events', handler: 'slack', throttle: { rate: 20, burst: 50 } },
   { method: 'GET', path: '/healthz', handler: 'local' },
   // Internal failures counted in process (on AWS they are CloudWatch metrics), in Prometheus' text format.

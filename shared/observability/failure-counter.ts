@@ -1,5 +1,7 @@
 /** Internal failures on the Flagger path: the metric infra/alarms.ts alarms on, and a line of local `/metrics`. */
 export const FLAGGER_FAILURES = 'FlaggerInternalFailures';
+/** Alertmanager notifications the bot failed to process (answered 500, so retried). */
+export const ALERTMANAGER_FAILURES = 'AlertmanagerInternalFailures';
 
 /**
  * Internal failures counted in process, for the local server's `GET /metrics` (on AWS the same failures are EMF

@@ -131,7 +131,7 @@ export async function pendingGate(
  * actually happened to it, and the audit trail records the loser as refused with the winner's decision.
  */
 export async function late(
-  deps: Deps,
+  deps: CoreDeps,
   context: { run: Run; now: Date },
   ref: GateKey,
   who: Decider,

@@ -1,7 +1,7 @@
 import { bounded, TEXT_LIMITS } from '../domain/bounds';
 import { gateRef } from '../domain/events';
 import type { ServiceId } from '../domain/flagger';
-import { approvalCount } from '../domain/gate';
+import { approvalCount, type Gate } from '../domain/gate';
 import { type DecisionOutcome, refusal, runRef, withCaveat } from '../domain/outcomes';
 import { canRollBack, type Run, rollbackHookSeen } from '../domain/release';
 import { executionId, ROLLBACK_EXECUTION, type RunbookTrigger } from '../domain/runbook';
@@ -80,7 +80,23 @@ export async function reject(
   return withCaveat(await rejectGate(deps, target, who, reasonOf(reason, 'no reason given')), target.caveat);
 }
 
-async function rejectGate(deps: Deps, target: Target, who: Decider, why: string): Promise<DecisionOutcome> {
+/**
+ * An alert while the release is Waiting: it rejects the pending confirm-rollout as `alertmanager`, with no Slack
+ * permission check (the configuration chose to act on alerts). The same path as a person's rejection otherwise.
+ */
+export function rejectForAlert(deps: CoreDeps, run: Run, gate: Gate, reason: string): Promise<DecisionOutcome> {
+  const who: Decider = { user: 'alertmanager', via: 'alertmanager' };
+  const target: Target = { policy: policyOf(deps, run.service), run, gate, now: deps.now() };
+  return rejectGate(deps, target, who, reasonOf(reason, 'alert'));
+}
+
+const policyOf = (deps: CoreDeps, service: ServiceId) => {
+  const policy = deps.config.services.get(service);
+  if (!policy) throw new Error(`${service} is not configured`);
+  return policy;
+};
+
+async function rejectGate(deps: CoreDeps, target: Target, who: Decider, why: string): Promise<DecisionOutcome> {
   const { run, gate, now } = target;
   const at = now.toISOString();
   const rejection = { by: who.user, at, reason: why };
@@ -170,10 +186,14 @@ export async function rollBack(
     return refusal({ code: 'not-rollable', run: runRef(run), phase: run.phase });
   }
   const rollback = { by: trigger.by, at: deps.now().toISOString(), reason: trigger.reason, cause: trigger.cause };
-  const updated = await updateRun(deps.store, service, run.number, (r) =>
-    r.rollback ? undefined : { ...r, rollback },
-  );
-  if (updated?.rollback?.at !== rollback.at || updated.rollback.by !== trigger.by) {
+  // Whether this call's write is the one stored: racing alerts share `by` and may share `at`, so the stored value
+  // cannot tell; the last attempt of `updateRun` does (it either saved this change or found one already there).
+  let won = false;
+  await updateRun(deps.store, service, run.number, (r) => {
+    won = !r.rollback;
+    return r.rollback ? undefined : { ...r, rollback };
+  });
+  if (!won) {
     await record(deps, who, 'rollback', 'duplicate', run, undefined, 'rollback already requested');
     return already();
   }

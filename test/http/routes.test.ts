@@ -85,7 +85,7 @@ describe('Local server: answers every route of the table, and lists them for any
 
     expect(res.status).toBe(404);
     expect(await res.text()).toBe(
-      'Not found. Endpoints: POST /flagger/{hook}, POST /slack/events, GET /healthz, GET /metrics.\n',
+      'Not found. Endpoints: POST /flagger/{hook}, POST /alertmanager, POST /slack/events, GET /healthz, GET /metrics.\n',
     );
   });
 

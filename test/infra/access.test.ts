@@ -129,6 +129,7 @@ describe('EKS, Amazon Managed Prometheus and the VPC', () => {
       });
     }
     expect(functionOf(template, 'Slack').Properties.VpcConfig).toBeUndefined();
+    expect(functionOf(template, 'Alertmanager').Properties.VpcConfig).toBeUndefined();
     template.resourceCountIs('AWS::EC2::SecurityGroup', 2);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: 'vpc-0123abcd',

@@ -32,7 +32,7 @@ describe('Class: ReleaseBotStack', () => {
     });
   });
 
-  it('runs three arm64 Node.js 22 functions with source maps, X-Ray and a month of logs', () => {
+  it('runs four arm64 Node.js 22 functions with source maps, X-Ray and a month of logs', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: {
         Runtime: 'nodejs22.x',
@@ -41,34 +41,39 @@ describe('Class: ReleaseBotStack', () => {
         Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
       },
     });
-    expect(Object.keys(functions)).toHaveLength(3);
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+    expect(Object.keys(functions)).toHaveLength(4);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
   });
 
   it('times the Flagger function inside its 10 s webhook timeout and the Slack one near its 3 s', () => {
     expect(functionOf(template, 'Flagger').Properties.Timeout).toBe(9);
     expect(functionOf(template, 'Slack').Properties.Timeout).toBe(5);
     expect(functionOf(template, 'Worker').Properties).toMatchObject({ Timeout: 60, MemorySize: 1024 });
+    // Alertmanager's webhook timeout is 10 s by default.
+    expect(functionOf(template, 'Alertmanager').Properties.Timeout).toBe(9);
   });
 
   it('puts no secret and no configuration in any environment, only where to read them', () => {
-    const vars = (fn: 'Flagger' | 'Slack' | 'Worker') =>
+    const vars = (fn: 'Flagger' | 'Slack' | 'Worker' | 'Alertmanager') =>
       Object.keys((functionOf(template, fn).Properties.Environment as { Variables: object }).Variables).sort();
     const common = ['NODE_OPTIONS', 'QUEUE_URL', 'RELEASE_BOT_APPCONFIG', 'TABLE_NAME'];
     expect(vars('Flagger')).toEqual([...common, 'FLAGGER_SECRET_ARN'].sort());
     expect(vars('Slack')).toEqual([...common, 'SLACK_SECRET_ARN'].sort());
     expect(vars('Worker')).toEqual([...common, 'SLACK_SECRET_ARN'].sort());
+    expect(vars('Alertmanager')).toEqual([...common, 'ALERTMANAGER_SECRET_ARN'].sort());
     expect(JSON.stringify(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
   });
 
   it('routes POST /flagger/{hook} and POST /slack/events, throttled per route, with access logs', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /flagger/{hook}' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /slack/events' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /alertmanager' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       RouteSettings: {
         'POST /flagger/{hook}': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
         'POST /slack/events': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 },
+        'POST /alertmanager': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 },
       },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('routeKey') },
     });
@@ -99,7 +104,7 @@ describe('Class: ReleaseBotStack', () => {
       [
         'ApproximateAgeOfOldestMessage',
         'ApproximateNumberOfMessagesVisible',
-        ...['Errors', 'Throttles'].flatMap((m) => [m, m, m]),
+        ...['Errors', 'Throttles'].flatMap((m) => [m, m, m, m]),
         'expression',
       ].sort(),
     );
@@ -116,8 +121,15 @@ describe('Class: ReleaseBotStack', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs.filter((o) => o.startsWith('FlaggerHook'))).toHaveLength(8);
     expect(outputs).toEqual(
-      expect.arrayContaining(['FlaggerHookConfirmPromotion', 'SlackRequestUrl', 'WorkerRoleArn']),
+      expect.arrayContaining([
+        'FlaggerHookConfirmPromotion',
+        'SlackRequestUrl',
+        'WorkerRoleArn',
+        'AlertmanagerUrl',
+        'AlertmanagerSecretArn',
+      ]),
     );
+    template.hasOutput('AlertmanagerUrl', { Value: { 'Fn::Join': ['', Match.arrayWith(['/alertmanager'])] } });
     template.hasOutput('FlaggerHookConfirmPromotion', {
       Value: { 'Fn::Join': ['', Match.arrayWith(['/flagger/confirm-promotion'])] },
     });

@@ -33,7 +33,7 @@ type Resource = { Properties: Record<string, unknown> };
 /** The statements of the inline policy of one function's role. */
 export function statementsOf(
   template: Template,
-  fn: 'Flagger' | 'Slack' | 'Worker',
+  fn: 'Flagger' | 'Slack' | 'Worker' | 'Alertmanager',
 ): { Action: string | string[]; Resource: unknown }[] {
   const policies = template.findResources('AWS::IAM::Policy') as Record<string, Resource>;
   const entry = Object.entries(policies).find(([id]) => id.startsWith(`${fn}RoleDefaultPolicy`));
@@ -46,7 +46,7 @@ export const actionsOf = (statements: { Action: string | string[] }[]): string[]
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 /** The function resource whose log group / role is under the construct `fn`. */
-export function functionOf(template: Template, fn: 'Flagger' | 'Slack' | 'Worker'): Resource {
+export function functionOf(template: Template, fn: 'Flagger' | 'Slack' | 'Worker' | 'Alertmanager'): Resource {
   const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
   const entry = Object.entries(functions).find(([id]) => id.startsWith(`${fn}Function`));
   if (!entry) throw new Error(`no function ${fn}: ${Object.keys(functions).join(', ')}`);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Dynalite, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
@@ -35,6 +35,7 @@ describe('Lambda bundles: the deployed code path, end to end', () => {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       FLAGGER_WEBHOOK_TOKEN: FLAGGER_TOKEN,
+      ALERTMANAGER_TOKEN: 'alertmanager-bundle-token',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: await slack.start(),
@@ -94,5 +95,40 @@ describe('Lambda bundles: the deployed code path, end to end', () => {
     expect(unsigned.statusCode).toBe(401);
     expect(noToken.statusCode).toBe(401);
     expect(noToken.body).toContain('Missing or wrong token');
+  });
+
+  it('answers Alertmanager from its own small bundle: no Slack, no client-node', async () => {
+    const sources: string[] = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', '.build', 'lambda-test', 'alertmanager.mjs.map'), 'utf8'),
+    ).sources;
+    expect(sources.some((s) => s.includes('shared/usecases/alerts'))).toBe(true);
+    expect(sources.filter((s) => /@slack\/|@kubernetes\/client-node|shared\/slack\//.test(s))).toEqual([]);
+    const notification = {
+      version: '4',
+      status: 'firing',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'CanaryErrorRate', namespace: 'production', canary: 'product-service' },
+          annotations: {},
+          startsAt: '2026-12-03T10:00:00.123456789Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: 'bundle1',
+        },
+      ],
+    };
+    const post = (token: string) =>
+      host.invoke<HttpAnswer>(
+        'alertmanager',
+        httpEvent('/alertmanager', JSON.stringify(notification), { authorization: `Bearer ${token}` }),
+      );
+    const wrong = await post('wrong-token-value');
+    expect(wrong.statusCode).toBe(401);
+    const answer = await post('alertmanager-bundle-token');
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body).alerts[0]).toMatchObject({
+      fingerprint: 'bundle1',
+      service: 'production/product-service',
+    });
   });
 });

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { bundleFunction } from '../../infra/bundle';
 
 const ROOT = join(__dirname, '..', '..');
-export const FUNCTIONS = ['flagger', 'slack', 'worker'] as const;
+export const FUNCTIONS = ['flagger', 'slack', 'worker', 'alertmanager'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /**
