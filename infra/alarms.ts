@@ -15,7 +15,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FLAGGER_FAILURES, METRICS_NAMESPACE } from '../functions/aws/observe';
+import { ALERTMANAGER_FAILURES, FLAGGER_FAILURES, METRICS_NAMESPACE } from '../functions/aws/observe';
 import type { BotFunction } from './functions';
 
 /**
@@ -84,6 +84,23 @@ export class BotAlarms extends Construct {
     });
     this.alarm('FlaggerFailures', both, 1, {
       description: 'The bot failed to process Flagger hooks and refused them: gates stay closed for a bot fault.',
+    });
+  }
+
+  /**
+   * Alertmanager notifications the bot failed to process (answered 500 and retried by Alertmanager): an alert that
+   * should roll a release back may be waiting on the bot. The entry point emits the EMF metric for each one.
+   */
+  watchAlertmanagerFailures(): void {
+    const emitted = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: ALERTMANAGER_FAILURES,
+      dimensionsMap: { service: 'release-bot' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    this.alarm('AlertmanagerFailures', emitted, 1, {
+      description: 'The bot failed to process Alertmanager notifications (answered 500; Alertmanager retries them).',
     });
   }
 

@@ -129,6 +129,7 @@ export class ReleaseBotStack extends Stack {
     for (const [name, fn] of this.functions) alarms.watchFunction(fn, name);
     const flagger = this.functions.get('flagger');
     if (flagger) alarms.watchFlaggerFailures(flagger.logGroup);
+    if (this.functions.has('alertmanager')) alarms.watchAlertmanagerFailures();
 
     const audit = new AuditExport(this, 'Audit', { table, retentionDays: settings.auditRetentionDays });
 

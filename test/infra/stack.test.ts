@@ -105,6 +105,7 @@ describe('Class: ReleaseBotStack', () => {
         'ApproximateAgeOfOldestMessage',
         'ApproximateNumberOfMessagesVisible',
         ...['Errors', 'Throttles'].flatMap((m) => [m, m, m, m]),
+        'AlertmanagerInternalFailures',
         'expression',
       ].sort(),
     );

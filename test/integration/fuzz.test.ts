@@ -248,4 +248,47 @@ describe('Fuzz: no input makes an ingress answer 5xx or crash', () => {
     );
     expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
   });
+
+  it(`Alertmanager ingress: ${RUNS} generated and mutated notifications, with and without the token`, async () => {
+    const alert = fc.record(
+      {
+        status: fc.oneof(fc.constantFrom('firing', 'resolved'), fc.string()),
+        labels: fc.oneof(
+          fc.constant({ alertname: 'A', namespace: 'production', canary: 'product-service', severity: 'critical' }),
+          fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+          fc.anything(),
+        ),
+        annotations: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.anything()),
+        startsAt: fc.oneof(fc.constantFrom('2026-12-03T10:00:00.123456789Z', '0001-01-01T00:00:00Z'), fc.string()),
+        endsAt: fc.oneof(fc.constant('0001-01-01T00:00:00Z'), fc.string(), fc.anything()),
+        fingerprint: fc.oneof(fc.string(), fc.anything()),
+      },
+      { requiredKeys: [] },
+    );
+    const notification = fc.record(
+      {
+        version: fc.oneof(fc.constant('4'), fc.anything()),
+        status: fc.string(),
+        alerts: fc.oneof(fc.array(alert), fc.anything()),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          notification.map((v) => JSON.stringify(v) ?? ''),
+          fc.string(),
+        ),
+        fc.boolean(),
+        async (body, authorized) => {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (authorized) headers.authorization = `Bearer ${h.bot.alertmanagerToken}`;
+          const res = await h.post('/alertmanager', body, headers);
+          expect(res.status).toBeLessThan(500);
+          expect(res.text.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
 });
