@@ -144,7 +144,7 @@ describe('Local server: the Flagger path can be trusted', () => {
     expect(gate).toEqual({ status: 403, text: expect.stringContaining('rejected by U0APPROVER2: p95 doubled') });
     expect(rollback.status).toBe(200);
     expect(rollback.text).toContain('requested by U0APPROVER2 (rejected: p95 doubled)');
-    const audit = await h.bot.deps.store.listAudit(SERVICE, 5);
+    const audit = await h.bot.deps.store.listAudit(SERVICE, 50);
     expect(audit.some((a) => a.action === 'rollback' && a.outcome === 'accepted')).toBe(true);
   });
 });

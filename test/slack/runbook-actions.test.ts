@@ -103,9 +103,12 @@ describe('Local server: previewing, running and confirming runbooks from Slack',
     expect(approverTold).toBe(
       'Confirmed: the runbook of production/product-service release #1 goes on from the next step.',
     );
-    expect(told()).toContain('is already going on');
+    // The second click finds the runbook going on, or (the executor is quick) already finished: never confirmed twice.
+    expect(told()).toMatch(/is already going on|is not waiting for a confirmation/);
     const after = await h.bot.deps.store.getExecution(SERVICE, 1, 'careful@1');
-    expect(after).toMatchObject({ next: 1, results: [{ index: 0, status: 'ok', detail: 'confirmed by U0APPROVER2' }] });
+    expect(after?.results.filter((r) => r.detail.startsWith('confirmed by'))).toEqual([
+      expect.objectContaining({ index: 0, status: 'ok', detail: 'confirmed by U0APPROVER2' }),
+    ]);
   });
 
   it.each([

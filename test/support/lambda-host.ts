@@ -37,7 +37,10 @@ for (const fn of ${JSON.stringify(FUNCTIONS)}) handlers[fn] = (await import('./'
 for await (const line of createInterface({ input: process.stdin })) {
   const { id, fn, event } = JSON.parse(line);
   try {
-    const result = await handlers[fn](event, {});
+    // A context as Lambda gives one: the worker's runbook jobs budget their time from it (60 s, its timeout).
+    const deadline = Date.now() + 60000;
+    const context = { awsRequestId: String(id), getRemainingTimeInMillis: () => deadline - Date.now() };
+    const result = await handlers[fn](event, context);
     process.stdout.write('@@' + JSON.stringify({ id, result }) + '\\n');
   } catch (error) {
     process.stdout.write('@@' + JSON.stringify({ id, error: String(error) }) + '\\n');
