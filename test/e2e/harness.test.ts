@@ -168,20 +168,21 @@ describe('End-to-end harness: cluster, status keeper, traffic and Prometheus', (
     const explained = async (error: Error) => {
       throw new Error(`${error.message}${await state()}`);
     };
-    const firing = async () =>
-      (await prometheus.query(`ALERTS{alertname="${CANARY_ALERT}",alertstate="firing"}`)).length;
 
-    // Healthy first (the previous test made the canary fail): nothing firing, and the last notification resolved.
+    // Healthy first (the previous test made the canary fail): no alert pending or firing, the last notification
+    // resolved, and so for longer than the rule's 5 s rate window, so the old fault cannot fire after `from`.
     traffic.set({ canary: { errorRatio: 0, latencyMs: 40 } });
+    const anyAlert = async () => (await prometheus.query(`ALERTS{alertname="${CANARY_ALERT}"}`)).length;
+    let quietSince: number | undefined;
     await waitFor(
-      'no firing alert and nothing left to resolve',
-      async () =>
-        (await firing()) === 0 && (recorder.posts.at(-1)?.payload.status ?? 'resolved') === 'resolved'
-          ? true
-          : undefined,
-      { timeoutMs: 30_000, intervalMs: 500, describe },
+      'no pending or firing alert, and nothing left to resolve, for 6 s',
+      async () => {
+        const quiet = (await anyAlert()) === 0 && (recorder.posts.at(-1)?.payload.status ?? 'resolved') === 'resolved';
+        quietSince = quiet ? (quietSince ?? Date.now()) : undefined;
+        return quietSince !== undefined && Date.now() - quietSince >= 6000 ? true : undefined;
+      },
+      { timeoutMs: 45_000, intervalMs: 500, describe },
     ).catch(explained);
-    await new Promise((r) => setTimeout(r, 1500));
     const from = recorder.posts.length;
 
     traffic.set({ canary: { errorRatio: 0.5, latencyMs: 40 } });
