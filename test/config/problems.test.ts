@@ -1,4 +1,6 @@
-import { configError, lineOf, SERVICE } from './config-files';
+import { loadConfig } from '../../shared/config/load';
+import { changesSomething } from '../../shared/domain/runbook';
+import { configError, lineOf, SERVICE, SHIPPED } from './config-files';
 
 /** Sentences a person fixing the file can act on: what was meant, what is allowed, and nothing knocked on. */
 describe('Function: loadConfig (problems as sentences)', () => {
@@ -113,5 +115,24 @@ describe('Function: loadConfig (problems as sentences)', () => {
     expect(error.problems).toEqual([
       `services.${SERVICE}.runbook (line 4): runbook "rollbak" is not defined under runbooks (defined: rollback)`,
     ]);
+  });
+});
+
+describe('Function: loadConfig (shipped runbooks)', () => {
+  it('ships the rollback runbook and the two diagnosing examples, which only read and snapshot', () => {
+    const { runbooks } = loadConfig(SHIPPED);
+
+    expect(Object.keys(runbooks)).toEqual(['rollback', 'traffic-not-routing', 'performance-degradation']);
+    expect(runbooks.rollback?.steps.map((s) => s.kind)).toEqual([
+      'signal-flagger',
+      'set-weights',
+      'wait',
+      'wait',
+      'wait',
+      'snapshot',
+    ]);
+    for (const name of ['traffic-not-routing', 'performance-degradation']) {
+      expect(runbooks[name]?.steps.filter((s) => changesSomething(s))).toEqual([]);
+    }
   });
 });
