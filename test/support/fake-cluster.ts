@@ -66,8 +66,13 @@ export class FakeCluster implements RunbookCluster {
     );
   }
 
+  /** Runs before every call: a test moves the cluster on here (a Deployment becoming ready). */
+  beforeCall: ((call: FakeCall) => void) | undefined;
+
   private enter(verb: Verb, target: string, options?: ChangeOptions): ClusterFailure | undefined {
-    this.calls.push({ verb, target, ...(options ? { dryRun: options.dryRun } : {}) });
+    const call = { verb, target, ...(options ? { dryRun: options.dryRun } : {}) };
+    this.calls.push(call);
+    this.beforeCall?.(call);
     const left = this.throwing.get(verb) ?? 0;
     if (left > 0) {
       this.throwing.set(verb, left - 1);
