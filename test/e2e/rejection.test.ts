@@ -70,6 +70,9 @@ describe('End to end: a release rejected in Slack is rolled back by Flagger', ()
     expect(thread.replies).toEqual([
       expect.stringContaining('Promote the canary to primary for production/product-service release #1'),
       `:no_entry: <@U0APPROVER1> rejected: promote the canary to primary. Reason: ${REASON}. Flagger will roll the canary back at its next check.`,
+      // The rejection ran the rollback runbook: this service names no cluster, so only the Flagger signal ran.
+      'Rollback (production/product-service release #1): running',
+      expect.stringMatching(/^:white_check_mark: Rollback finished in \d+ ms: 5 steps skipped\.$/),
       ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
     ]);
     const requestNow = s.thread(1)?.replies[0]?.updates.at(-1);
