@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { chartPng, chartSvg } from '../shared/render/chart';
-import { failingSnapshot } from '../test/render/snapshots';
+import { failingSnapshot } from '../testkit/snapshots';
 
 /**
  * How long the worker takes to draw a metric chart: the first chartPng of a process (cold: loading resvg's wasm and

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, bundleFunction, RUNTIME_FILES } from '../infra/bundle';
-import { FakeAws } from '../test/support/fake-aws';
+import { FakeAws } from '../testkit/fake-aws';
 
 /**
  * Cold start of each function as Lambda runs it: the bundle built as the stack builds it (minified ESM, source maps,

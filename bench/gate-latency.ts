@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ACTIONS } from '../shared/slack/blocks';
-import { buttonValue, payload, SIGNING_SECRET, startHarness } from '../test/support/bot';
-import { buttonClick, sign } from '../test/support/slack-requests';
+import { buttonValue, payload, SIGNING_SECRET, startHarness } from '../testkit/bot';
+import { buttonClick, sign } from '../testkit/slack-requests';
 
 /**
  * Gate latency on the local server (the same handlers as Lambda, dynalite on disk, a fake Slack on loopback).

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { takeSnapshot } from '../shared/usecases/snapshot';
-import { aPolicy } from '../test/fixtures/builders';
-import { istioOpenMetrics } from '../test/support/istio-series';
-import { startPrometheus } from '../test/support/prometheus';
+import { aPolicy } from '../testkit/builders';
+import { istioOpenMetrics } from '../testkit/istio-series';
+import { startPrometheus } from '../testkit/prometheus';
 
 /**
  * Snapshot latency against a real local Prometheus (Debian 2.42) holding 3 hours of Istio series for a canary and

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ACTIONS } from '../shared/slack/blocks';
-import { SIGNING_SECRET } from '../test/support/bot';
-import { buttonClick, sign } from '../test/support/slack-requests';
+import { SIGNING_SECRET } from '../testkit/bot';
+import { buttonClick, sign } from '../testkit/slack-requests';
 import { stopAll } from './harness/processes';
 import { botConfig, buttonOf, Scenario } from './harness/scenario';
 

@@ -1,5 +1,5 @@
 import { ACTIONS } from '../shared/slack/blocks';
-import type { SlackCall } from '../test/support/fake-slack';
+import type { SlackCall } from '../testkit/fake-slack';
 import { stopAll } from './harness/processes';
 import { botConfig, buttonOf, plainText, readable, Scenario } from './harness/scenario';
 

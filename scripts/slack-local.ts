@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sign, slashCommand } from '../test/support/slack-requests';
+import { sign, slashCommand } from '../testkit/slack-requests';
 
 /**
  * Acts as Slack towards the local server: sends a `/canary` command signed with the local signing secret, exactly

@@ -66,6 +66,17 @@ describe('Architecture: decide, then tell', () => {
   });
 });
 
+describe('Architecture: shipped tools do not depend on the test suite', () => {
+  const tools = ['bench', 'scripts', 'e2e', 'testkit', 'shared', 'functions', 'local', 'infra'].flatMap(sourcesUnder);
+
+  it.each(tools)('%s imports nothing from test/ (shared fakes live in testkit/)', (file) => {
+    const fromTests = importsOf(file).filter(
+      ({ from }) => join(file, '..', from).split(/[\\/]/)[0] === 'test' && from.startsWith('.'),
+    );
+    expect(fromTests).toEqual([]);
+  });
+});
+
 describe('Architecture: files short enough to read in one sitting', () => {
   const files = ['shared', 'functions', 'local', 'infra', 'bench', 'scripts', 'e2e'].flatMap(sourcesUnder);
 

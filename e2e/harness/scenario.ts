@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
-import { ALERTMANAGER_TOKEN, FLAGGER_TOKEN, type Harness, startHarness } from '../../test/support/bot';
-import type { FakeSlack, SlackCall } from '../../test/support/fake-slack';
+import { ALERTMANAGER_TOKEN, FLAGGER_TOKEN, type Harness, startHarness } from '../../testkit/bot';
+import type { FakeSlack, SlackCall } from '../../testkit/fake-slack';
 import { type CanaryStatus, type Routes, readImage, readReplicas, readRoutes, setImage } from './canary-objects';
 import { HookRecorder } from './hook-recorder';
 import { type Environment, startEnvironment } from './index';

@@ -1,5 +1,5 @@
 import { ACTIONS } from '../../shared/slack/blocks';
-import type { FakeSlack, SlackCall } from '../../test/support/fake-slack';
+import type { FakeSlack, SlackCall } from '../../testkit/fake-slack';
 
 /**
  * Reading the fake Slack as a person reads the channel: each release's thread (the status message, edited in place,

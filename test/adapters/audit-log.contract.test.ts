@@ -1,5 +1,5 @@
 import type { AuditLog } from '../../shared/ports/audit-log';
-import { anAudit } from '../fixtures/builders';
+import { anAudit } from '../../testkit/builders';
 import { freshStoreEach, minute, SERVICE, storeHarnesses } from './store-harness';
 
 /** The AuditLog contract, against every store implementation. */

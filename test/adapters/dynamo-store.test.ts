@@ -11,7 +11,7 @@ import { DynamoOutbox } from '../../shared/adapters/dynamo-outbox';
 import { createTable, DynamoStore } from '../../shared/adapters/dynamo-store';
 import { DependencyError } from '../../shared/domain/errors';
 import type { Gate } from '../../shared/domain/gate';
-import { aGate, aRun } from '../fixtures/builders';
+import { aGate, aRun } from '../../testkit/builders';
 import { gateRef, minute, SERVICE } from './store-harness';
 
 /** One request as the scripted DynamoDB received it: the operation (X-Amz-Target) and its JSON input. */

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { PrometheusMetrics } from '../../shared/adapters/prometheus-metrics';
 import { DEFAULT_QUERIES, renderQuery } from '../../shared/domain/queries';
 import type { MetricName } from '../../shared/domain/snapshot';
-import { istioOpenMetrics, type WorkloadTraffic } from '../support/istio-series';
-import { freePort, type LocalPrometheus, startPrometheus } from '../support/prometheus';
+import { istioOpenMetrics, type WorkloadTraffic } from '../../testkit/istio-series';
+import { freePort, type LocalPrometheus, startPrometheus } from '../../testkit/prometheus';
 
 const NAMESPACE = 'production';
 const CANARY = 'product-service';

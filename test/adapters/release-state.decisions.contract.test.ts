@@ -1,5 +1,5 @@
 import type { ReleaseState } from '../../shared/ports/release-state';
-import { aGate } from '../fixtures/builders';
+import { aGate } from '../../testkit/builders';
 import {
   AFTER_EXPIRY,
   EXPIRES_AT,

@@ -1,5 +1,5 @@
 import type { ReleaseState } from '../../shared/ports/release-state';
-import { aGate } from '../fixtures/builders';
+import { aGate } from '../../testkit/builders';
 import { freshStoreEach, gateRef, minute, SERVICE, storeHarnesses, times } from './store-harness';
 
 /** The ReleaseState contract, against every store implementation: opening gates, and moving them to their next attempt. */

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../shared/ports/audit-log';
 import type { ReleaseState } from '../../shared/ports/release-state';
-import { aGate, anAudit, aRun } from '../fixtures/builders';
+import { aGate, anAudit, aRun } from '../../testkit/builders';
 import { freshStoreEach, minute, SERVICE, storeHarnesses, times } from './store-harness';
 
 /** The ReleaseState contract, against every store implementation: runs, the current run and the pause of a service. */

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { SlackDirectory } from '../../shared/adapters/slack-chat';
-import { FakeSlack } from '../support/fake-slack';
+import { FakeSlack } from '../../testkit/fake-slack';
 
 const BOUND_MS = 1000;
 const TTL_MS = 60_000;

@@ -1,5 +1,5 @@
 import type { SnapshotStore } from '../../shared/ports/snapshot-store';
-import { aSnapshot } from '../fixtures/builders';
+import { aSnapshot } from '../../testkit/builders';
 import { freshStoreEach, SERVICE, storeHarnesses } from './store-harness';
 
 /** The SnapshotStore contract, against every store implementation. */

@@ -11,7 +11,7 @@ import {
   rearm,
 } from '../../shared/domain/gate';
 import type { ServicePolicy } from '../../shared/domain/policy';
-import { aGate, aRun, aPolicy as basePolicy } from '../fixtures/builders';
+import { aGate, aRun, aPolicy as basePolicy } from '../../testkit/builders';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2025-03-04T10:00:00.000Z');

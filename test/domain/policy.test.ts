@@ -7,7 +7,7 @@ import {
   nextWeight,
   type ServicePolicy,
 } from '../../shared/domain/policy';
-import { aPolicy } from '../fixtures/builders';
+import { aPolicy } from '../../testkit/builders';
 
 const withGates = (gates: Partial<ServicePolicy['gates']>): ServicePolicy => {
   const policy = aPolicy();

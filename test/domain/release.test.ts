@@ -15,7 +15,7 @@ import {
   runLabel,
   supersede,
 } from '../../shared/domain/release';
-import { aRun } from '../fixtures/builders';
+import { aRun } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const C0 = 'sha256:c0c0c0c0c0c0c0c0'; // the revision already promoted

@@ -3,7 +3,7 @@ import { CANARY_ALERT } from '../../e2e/harness/prometheus';
 import type { Scenario } from '../../e2e/harness/scenario';
 import { threadReadingOf } from '../../e2e/harness/slack-thread';
 import { DEFAULT_ROLLBACK_RUNBOOK } from '../../shared/config/runbooks';
-import { ALERTMANAGER_TOKEN } from '../support/bot';
+import { ALERTMANAGER_TOKEN } from '../../testkit/bot';
 import { IMAGE_V1, IMAGE_V2, NAME, NS } from './scenario-setup';
 
 /**

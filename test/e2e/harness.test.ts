@@ -1,7 +1,7 @@
 import { type Environment, KubeError, startEnvironment, waitFor } from '../../e2e/harness';
 import * as manifests from '../../e2e/harness/manifests';
 import { CANARY_ALERT } from '../../e2e/harness/prometheus';
-import { ALERTMANAGER_TOKEN } from '../support/bot';
+import { ALERTMANAGER_TOKEN } from '../../testkit/bot';
 
 /**
  * The end-to-end harness itself: authentication and RBAC, the status keeper standing in for controllers, and

@@ -2,8 +2,8 @@ import { type Environment, startEnvironment, waitFor } from '../../e2e/harness';
 import { HookRecorder } from '../../e2e/harness/hook-recorder';
 import * as manifests from '../../e2e/harness/manifests';
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, FLAGGER_TOKEN, type Harness, startHarness } from '../support/bot';
-import type { SlackCall } from '../support/fake-slack';
+import { buttonValue, FLAGGER_TOKEN, type Harness, startHarness } from '../../testkit/bot';
+import type { SlackCall } from '../../testkit/fake-slack';
 
 /**
  * Scenario 1 against the real counterparts: Flagger v1.44 drives a canary release of production/product-service

@@ -8,7 +8,7 @@ import { ALERT_LIMITS } from '../../shared/domain/alert';
 import { MAX_ALERTMANAGER_BODY, readNotification } from '../../shared/http/alertmanager-edge';
 import { goTime } from '../../shared/http/alertmanager-payload';
 import type { CoreDeps } from '../../shared/usecases/deps';
-import { aRun } from '../fixtures/builders';
+import { aRun } from '../../testkit/builders';
 
 // The constant-time compare is observed, not replaced.
 jest.mock('node:crypto', () => {

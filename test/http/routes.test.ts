@@ -1,6 +1,6 @@
 import { deployedRoutes, ROUTES, routeOf } from '../../shared/http/routes';
+import { type Harness, payload, startHarness } from '../../testkit/bot';
 import { synth } from '../infra/synth';
-import { type Harness, payload, startHarness } from '../support/bot';
 
 /** A path that matches a route pattern: `{hook}` filled in. */
 const concrete = (path: string) => path.replace('{hook}', 'confirm-promotion');

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Harness, payload, startHarness } from '../support/bot';
+import { type Harness, payload, startHarness } from '../../testkit/bot';
 
 const SERVICE = 'production/product-service';
 const BINARY = '/usr/bin/prometheus-alertmanager';

@@ -1,5 +1,5 @@
-import { FLAGGER_TOKEN, type Harness, payload, SIGNING_SECRET, startHarness } from '../support/bot';
-import { sign, slashCommand } from '../support/slack-requests';
+import { FLAGGER_TOKEN, type Harness, payload, SIGNING_SECRET, startHarness } from '../../testkit/bot';
+import { sign, slashCommand } from '../../testkit/slack-requests';
 
 const json = { 'content-type': 'application/json' };
 

@@ -1,5 +1,5 @@
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, type Harness, payload, startHarness } from '../support/bot';
+import { buttonValue, type Harness, payload, startHarness } from '../../testkit/bot';
 
 const PAYMENT = 'production/payment-service';
 const approvers = ['U0PAY00001', 'U0PAY00002', 'U0PAY00003', 'U0PAY00004', 'U0PAY00005'];

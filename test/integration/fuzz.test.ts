@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { PHASES } from '../../shared/domain/flagger';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
-import { FLAGGER_TOKEN, type Harness, SIGNING_SECRET, startHarness } from '../support/bot';
+import { FLAGGER_TOKEN, type Harness, SIGNING_SECRET, startHarness } from '../../testkit/bot';
+import { sign } from '../../testkit/slack-requests';
 import { raw } from '../support/raw-http';
-import { sign } from '../support/slack-requests';
 
 const RUNS = 150;
 

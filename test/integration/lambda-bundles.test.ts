@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { type Dynalite, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
 import { createTable } from '../../shared/adapters/dynamo-store';
 import { ACTIONS } from '../../shared/slack/blocks';
-import { FLAGGER_TOKEN, payload, SIGNING_SECRET, TEST_CONFIG } from '../support/bot';
-import { FakeSlack } from '../support/fake-slack';
+import { FLAGGER_TOKEN, payload, SIGNING_SECRET, TEST_CONFIG } from '../../testkit/bot';
+import { FakeSlack } from '../../testkit/fake-slack';
+import { buttonClick, sign } from '../../testkit/slack-requests';
 import { FakeSqs } from '../support/fake-sqs';
 import { httpEvent, LambdaHost } from '../support/lambda-host';
-import { buttonClick, sign } from '../support/slack-requests';
 
 type HttpAnswer = { statusCode: number; body: string };
 

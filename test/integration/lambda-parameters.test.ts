@@ -1,11 +1,11 @@
 import { type Dynalite, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
 import { createTable } from '../../shared/adapters/dynamo-store';
-import { payload, TEST_CONFIG } from '../support/bot';
-import { FakeAws } from '../support/fake-aws';
-import { FakeSlack } from '../support/fake-slack';
+import { payload, TEST_CONFIG } from '../../testkit/bot';
+import { FakeAws } from '../../testkit/fake-aws';
+import { FakeSlack } from '../../testkit/fake-slack';
+import { sign, slashCommand } from '../../testkit/slack-requests';
 import { FakeSqs } from '../support/fake-sqs';
 import { httpEvent, LambdaHost } from '../support/lambda-host';
-import { sign, slashCommand } from '../support/slack-requests';
 
 type HttpAnswer = { statusCode: number; body: string };
 

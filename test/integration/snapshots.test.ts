@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, type Harness, payload, startHarness } from '../support/bot';
-import { istioOpenMetrics } from '../support/istio-series';
-import { type LocalPrometheus, startPrometheus } from '../support/prometheus';
+import { buttonValue, type Harness, payload, startHarness } from '../../testkit/bot';
+import { istioOpenMetrics } from '../../testkit/istio-series';
+import { type LocalPrometheus, startPrometheus } from '../../testkit/prometheus';
 
 // Recorded traffic ends 30 s ago; the bot's clock runs 90 s behind, so every 1m rate falls inside the data.
 const LAG_MS = 90_000;

@@ -1,5 +1,5 @@
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, type Harness, payload, startHarness, TEST_CONFIG } from '../support/bot';
+import { buttonValue, type Harness, payload, startHarness, TEST_CONFIG } from '../../testkit/bot';
 
 const event = (message: string, phase = 'Progressing', checksum = 'rev-1', type = 'Normal') =>
   payload(phase, checksum, { eventMessage: message, eventType: type, timestamp: String(Date.now()) });

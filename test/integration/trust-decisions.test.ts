@@ -1,5 +1,5 @@
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, type Harness, payload, startHarness, TEST_CONFIG } from '../support/bot';
+import { buttonValue, type Harness, payload, startHarness, TEST_CONFIG } from '../../testkit/bot';
 
 const SERVICE = 'production/product-service';
 /** The test services, with requests that expire after a minute. */

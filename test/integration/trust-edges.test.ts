@@ -4,10 +4,10 @@ import { slackHandler } from '../../functions/slack/http-handler';
 import { startServer } from '../../local/server';
 import type { ReleaseStore } from '../../shared/ports/store';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
+import { type Harness, payload, SIGNING_SECRET, startHarness } from '../../testkit/bot';
+import { buttonClick, sign, slashCommand, viewSubmission } from '../../testkit/slack-requests';
 import { captureLogs } from '../observability/capture-logs';
-import { type Harness, payload, SIGNING_SECRET, startHarness } from '../support/bot';
 import { raw } from '../support/raw-http';
-import { buttonClick, sign, slashCommand, viewSubmission } from '../support/slack-requests';
 
 const USER = { id: 'U0APPROVER1', username: 'approver', team_id: 'T0TEAM0001' };
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();

@@ -1,5 +1,5 @@
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
-import { buttonValue, type Harness, payload, startHarness } from '../support/bot';
+import { buttonValue, type Harness, payload, startHarness } from '../../testkit/bot';
 import { parsedTexts } from '../support/slack-texts';
 
 const SERVICE = 'production/product-service';

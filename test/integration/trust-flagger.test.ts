@@ -1,6 +1,6 @@
 import { openGate } from '../../shared/domain/gate';
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, type Harness, payload, startHarness, TEST_CONFIG } from '../support/bot';
+import { buttonValue, type Harness, payload, startHarness, TEST_CONFIG } from '../../testkit/bot';
 
 const SERVICE = 'production/product-service';
 

@@ -24,8 +24,8 @@ import { LocalStartError } from '../../local/start-errors';
 import { documentClient } from '../../shared/adapters/dynalite';
 import { DynamoOutbox } from '../../shared/adapters/dynamo-outbox';
 import { ACTIONS } from '../../shared/slack/blocks';
-import { buttonValue, FLAGGER_TOKEN, payload, SIGNING_SECRET, TEST_CONFIG } from '../support/bot';
-import { FakeSlack } from '../support/fake-slack';
+import { buttonValue, FLAGGER_TOKEN, payload, SIGNING_SECRET, TEST_CONFIG } from '../../testkit/bot';
+import { FakeSlack } from '../../testkit/fake-slack';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVICE = 'production/product-service';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { startServer } from '../../local/server';
 import type { ReleaseStore } from '../../shared/ports/store';
-import { type Harness, payload, SIGNING_SECRET, startHarness } from '../support/bot';
+import { type Harness, payload, SIGNING_SECRET, startHarness } from '../../testkit/bot';
 import { captureLogs } from './capture-logs';
 
 /** The local server's failure count, as an operator (or Prometheus) reads it on GET /metrics. */

@@ -6,8 +6,8 @@ import { ConsoleChat } from '../../shared/adapters/console-chat';
 import { SlackChat } from '../../shared/adapters/slack-chat';
 import type { ChatFile } from '../../shared/ports/chat';
 import { chartPng } from '../../shared/render/chart';
-import { FakeSlack } from '../support/fake-slack';
-import { failingSnapshot } from './snapshots';
+import { FakeSlack } from '../../testkit/fake-slack';
+import { failingSnapshot } from '../../testkit/snapshots';
 
 describe('Function: SlackChat.upload', () => {
   const slack = new FakeSlack();

@@ -1,7 +1,7 @@
 import type { MetricSnapshot, Snapshot } from '../../shared/domain/snapshot';
 import { chartPng, chartSvg } from '../../shared/render/chart';
+import { failingSnapshot, noDataSnapshot, passingSnapshot } from '../../testkit/snapshots';
 import { countColour, decodePng, PNG_SIGNATURE } from './png';
-import { failingSnapshot, noDataSnapshot, passingSnapshot } from './snapshots';
 
 const CANARY = '#D55E00';
 const PRIMARY = '#0072B2';

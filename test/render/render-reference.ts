@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartPng } from '../../shared/render/chart';
-import { failingSnapshot, noDataSnapshot } from './snapshots';
+import { failingSnapshot, noDataSnapshot } from '../../testkit/snapshots';
 
 /**
  * Renders the reference chart, test/fixtures/snapshot-chart.png, from the failing fixture snapshot: look at it after

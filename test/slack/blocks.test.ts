@@ -13,7 +13,7 @@ import {
   statusMessage,
 } from '../../shared/slack/blocks';
 import { runbookMessage } from '../../shared/slack/runbook-message';
-import { aGate, aRun, aSnapshot, aPolicy as basePolicy } from '../fixtures/builders';
+import { aGate, aRun, aSnapshot, aPolicy as basePolicy } from '../../testkit/builders';
 
 interface TextObject {
   type: string;

@@ -2,7 +2,7 @@ import type { BotConfig } from '../../shared/config/load';
 import { sectionDefaults } from '../../shared/config/schema';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import { HELP, parseCommand } from '../../shared/slack/commands';
-import { aPolicy as basePolicy } from '../fixtures/builders';
+import { aPolicy as basePolicy } from '../../testkit/builders';
 
 const aPolicy = (service: string): ServicePolicy =>
   basePolicy({

@@ -24,7 +24,7 @@ import { historyText, listText, statusText } from '../../shared/slack/query-answ
 import { snapshotBlocks, snapshotText } from '../../shared/slack/snapshot-blocks';
 import type { Deps } from '../../shared/usecases/deps';
 import { history, listServices, status } from '../../shared/usecases/queries';
-import { aGate, anAudit, aPolicy, aRun, aSnapshot } from '../fixtures/builders';
+import { aGate, anAudit, aPolicy, aRun, aSnapshot } from '../../testkit/builders';
 import { parsedTexts } from '../support/slack-texts';
 
 describe('Function: mention, groupMention, channelMention', () => {

@@ -1,7 +1,7 @@
 import { DEFAULT_ROLLBACK_RUNBOOK, runbookSchema } from '../../shared/config/runbooks';
 import { newExecution } from '../../shared/domain/runbook';
 import { ACTIONS } from '../../shared/slack/blocks';
-import { type Harness, payload, startHarness } from '../support/bot';
+import { type Harness, payload, startHarness } from '../../testkit/bot';
 
 /*
  * The runbook buttons and commands through the local server as Slack sends them (signed requests, Bolt's

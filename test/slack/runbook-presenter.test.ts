@@ -8,7 +8,7 @@ import { newExecution, type RunbookExecution, type StepResult } from '../../shar
 import type { Chat, ChatFile, ChatMessage } from '../../shared/ports/chat';
 import { ACTIONS } from '../../shared/slack/blocks';
 import { SlackThreadPresenter } from '../../shared/slack/thread-presenter';
-import { aPolicy, aRun, aSnapshot } from '../fixtures/builders';
+import { aPolicy, aRun, aSnapshot } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const NOW = new Date('2025-03-04T10:30:00.000Z');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { judgeMetric, judgeSnapshot, type MetricSnapshot, type Snapshot } from '../../shared/domain/snapshot';
 import { snapshotBlocks, snapshotText } from '../../shared/slack/snapshot-blocks';
-import { failingSnapshot, noDataSnapshot, passingSnapshot } from '../render/snapshots';
+import { failingSnapshot, noDataSnapshot, passingSnapshot } from '../../testkit/snapshots';
 
 interface TextObject {
   type: string;

@@ -4,7 +4,7 @@ import { sectionDefaults } from '../../shared/config/schema';
 import type { ReleaseEvent } from '../../shared/domain/events';
 import type { Chat, ChatFile, ChatMessage } from '../../shared/ports/chat';
 import { runJob, SlackThreadPresenter } from '../../shared/slack/thread-presenter';
-import { aGate, aPolicy, aRun } from '../fixtures/builders';
+import { aGate, aPolicy, aRun } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const NOW = new Date('2025-03-04T10:30:00.000Z');

@@ -6,7 +6,7 @@ import type { Job } from '../../shared/ports/queue';
 import { continueRunbook, type ExecutorOptions, type RunbookJob } from '../../shared/usecases/runbook-executor';
 import { startRunbook } from '../../shared/usecases/runbook-start';
 import type { RunbookDeps } from '../../shared/usecases/runbook-steps';
-import { aRun } from '../fixtures/builders';
+import { aRun } from '../../testkit/builders';
 import { deployment, FakeCluster } from './fake-cluster';
 
 export const SERVICE = 'production/product-service';

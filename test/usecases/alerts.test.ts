@@ -5,7 +5,7 @@ import type { Run } from '../../shared/domain/release';
 import type { Job } from '../../shared/ports/queue';
 import { receiveAlert } from '../../shared/usecases/alerts';
 import type { CoreDeps } from '../../shared/usecases/deps';
-import { aGate, aRun } from '../fixtures/builders';
+import { aGate, aRun } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const CONFIG = parseConfig(`

@@ -2,7 +2,7 @@ import { MemoryStore } from '../../shared/adapters/memory-store';
 import { ConflictError, isRetryable } from '../../shared/domain/errors';
 import type { Run } from '../../shared/domain/release';
 import { updateRun } from '../../shared/usecases/current-run';
-import { aRun } from '../fixtures/builders';
+import { aRun } from '../../testkit/builders';
 
 /** A store where someone else always wrote first: every conditional save of a run loses. */
 class AlwaysRacedStore extends MemoryStore {

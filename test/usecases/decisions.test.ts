@@ -11,7 +11,7 @@ import { decisionText } from '../../shared/slack/answers';
 import { replyFor } from '../../shared/slack/replies';
 import { approve, reject, requestRollback, setPause } from '../../shared/usecases/decisions';
 import type { Deps } from '../../shared/usecases/deps';
-import { aGate, aRun } from '../fixtures/builders';
+import { aGate, aRun } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const APPROVERS = Array.from({ length: 12 }, (_, i) => `U0APPROVER${String(i).padStart(2, '0')}`);

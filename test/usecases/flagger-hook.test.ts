@@ -12,7 +12,7 @@ import { replyFor } from '../../shared/slack/replies';
 import { runJob } from '../../shared/slack/thread-presenter';
 import { currentRun, updateRun } from '../../shared/usecases/current-run';
 import { handleHook, REPOST_AFTER_MS } from '../../shared/usecases/flagger-hook';
-import { aPolicy } from '../fixtures/builders';
+import { aPolicy } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const C1 = 'sha256:c1c1c1c1c1c1c1c1';

@@ -8,7 +8,7 @@ import type { ServicePolicy } from '../../shared/domain/policy';
 import { flaggerAnswer } from '../../shared/http/flagger-answer';
 import type { Job } from '../../shared/ports/queue';
 import { handleHook } from '../../shared/usecases/flagger-hook';
-import { aPolicy, aSnapshot } from '../fixtures/builders';
+import { aPolicy, aSnapshot } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const C1 = 'sha256:c1c1c1c1c1c1c1c1';

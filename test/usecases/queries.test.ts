@@ -4,7 +4,7 @@ import { sectionDefaults } from '../../shared/config/schema';
 import { fitSection, historyText, listText, statusText } from '../../shared/slack/query-answers';
 import type { Deps } from '../../shared/usecases/deps';
 import { groupAttempts, history, listServices, status } from '../../shared/usecases/queries';
-import { anAudit, aPolicy, aRun } from '../fixtures/builders';
+import { anAudit, aPolicy, aRun } from '../../testkit/builders';
 
 const SERVICE = 'production/product-service';
 const second = (n: number) =>

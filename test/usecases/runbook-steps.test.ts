@@ -1,6 +1,6 @@
 import { snapshotSummary } from '../../shared/domain/snapshot-text';
 import type { MetricsSource } from '../../shared/ports/metrics';
-import { aRun } from '../fixtures/builders';
+import { aRun } from '../../testkit/builders';
 import { deployment } from '../support/fake-cluster';
 import { NS, runbookWorld, SERVICE } from '../support/runbook-setup';
 

@@ -3,7 +3,7 @@ import { headline } from '../../shared/domain/snapshot-text';
 import type { MetricsSource } from '../../shared/ports/metrics';
 import { snapshotBlocks } from '../../shared/slack/snapshot-blocks';
 import { takeSnapshot } from '../../shared/usecases/snapshot';
-import { aPolicy } from '../fixtures/builders';
+import { aPolicy } from '../../testkit/builders';
 
 const AT = new Date('2026-11-28T12:00:00.000Z');
 

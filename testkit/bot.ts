@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalBot, startLocal } from '../../local/runtime';
+import { type LocalBot, startLocal } from '../local/runtime';
 import { FakeSlack } from './fake-slack';
 import { buttonClick, sign, slashCommand, viewSubmission } from './slack-requests';
 

@@ -1,4 +1,4 @@
-import { judgeMetric, judgeSnapshot, type MetricSnapshot, type Snapshot, sloFor } from '../../shared/domain/snapshot';
+import { judgeMetric, judgeSnapshot, type MetricSnapshot, type Snapshot, sloFor } from '../shared/domain/snapshot';
 
 const SLO = { successRate: 99, p95LatencyMs: 500, errorRate: 1 };
 const TAKEN_AT = '2025-03-04T10:00:00.000Z';
