@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
@@ -19,6 +19,7 @@ import type { Deps } from '../shared/usecases/deps';
 import { checkDataFolder, openTable } from './data-folder';
 import { localSecrets } from './secrets';
 import { startServer } from './server';
+import { SERVER_URL_FILE } from './server-url';
 
 const TABLE = 'release-bot';
 const LOCAL_OWNER = 'local';
@@ -108,6 +109,8 @@ export async function startLocal(
       ...(settings.SLACK_API_URL ? { apiUrl: settings.SLACK_API_URL } : {}),
     },
   });
+  // Where this bot listens, for `npm run slack` (which then needs no PORT); the data folder is one bot's anyway.
+  writeFileSync(join(settings.RELEASE_BOT_DATA_DIR, SERVER_URL_FILE), `${url}\n`);
   const socket =
     settings.SLACK_APP_TOKEN && settings.SLACK_BOT_TOKEN
       ? await startSocketMode(deps, settings.SLACK_APP_TOKEN, settings.SLACK_BOT_TOKEN)
