@@ -1,6 +1,5 @@
 import { type AlertRollbackRun, alertRollbackRun, startAlertScenario } from './harness/alert-scenario';
-import { stopAll } from './harness/processes';
-import type { Scenario } from './harness/scenario';
+import { benchRun, durationMs } from './harness/bench-run';
 
 /**
  * Alert-driven rollback against the real Flagger, Prometheus and Alertmanager (the e2e harness on loopback, the bot
@@ -15,31 +14,7 @@ import type { Scenario } from './harness/scenario';
  *   BENCH_RUNS=10 npm run bench:rollback
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-let scenario: Scenario | undefined;
-let stopping: Promise<void> | undefined;
-
-function shutdown(code: number): Promise<never> {
-  stopping ??= (async () => {
-    try {
-      if (scenario) await scenario.stop();
-      else await stopAll();
-    } catch (error) {
-      console.error(`stopping failed: ${(error as Error).message}`);
-    }
-  })();
-  return stopping.then(() => process.exit(code));
-}
-process.once('SIGINT', () => void shutdown(130));
-process.once('SIGTERM', () => void shutdown(143));
-
-/** Go durations as Flagger's Canary uses them (`10s`, `1m`, `1m30s`) in ms. */
-function durationMs(text: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
-    total += Number(value) * (units[unit ?? 's'] ?? 0);
-  return total;
-}
+const bench = benchRun();
 
 /** Nearest-rank percentile of `values` (0 < p <= 100). */
 function percentile(values: number[], p: number): number {
@@ -51,7 +26,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_RUNS must be a whole number >= 1, not ${RUNS}`);
   const began = Date.now();
   const s = await startAlertScenario('registry.example.com/acme/product-service:1.0.0');
-  scenario = s;
+  bench.use(s);
   const startup = Date.now() - began;
 
   const runs: AlertRollbackRun[] = [];
@@ -103,9 +78,9 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => shutdown(0),
+  () => bench.shutdown(0),
   (error: Error) => {
     console.error(`bench failed: ${error.message}`);
-    return shutdown(1);
+    return bench.shutdown(1);
   },
 );

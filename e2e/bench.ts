@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ACTIONS } from '../shared/slack/blocks';
 import { SIGNING_SECRET } from '../testkit/bot';
 import { buttonClick, sign } from '../testkit/slack-requests';
-import { stopAll } from './harness/processes';
+import { benchRun, durationMs } from './harness/bench-run';
 import { botConfig, buttonOf, Scenario } from './harness/scenario';
 
 /**
@@ -18,38 +18,14 @@ import { botConfig, buttonOf, Scenario } from './harness/scenario';
  *   npx tsx e2e/bench.ts --snapshots   # the bot also reads Prometheus: (a) includes the snapshot and chart
  */
 const snapshots = process.argv.includes('--snapshots');
-let scenario: Scenario | undefined;
-let stopping: Promise<void> | undefined;
-
-function shutdown(code: number): Promise<never> {
-  stopping ??= (async () => {
-    try {
-      if (scenario) await scenario.stop();
-      else await stopAll();
-    } catch (error) {
-      console.error(`stopping failed: ${(error as Error).message}`);
-    }
-  })();
-  return stopping.then(() => process.exit(code));
-}
-process.once('SIGINT', () => void shutdown(130));
-process.once('SIGTERM', () => void shutdown(143));
-
-/** Go durations as Flagger's Canary uses them (`10s`, `1m`, `1m30s`) in ms. */
-function durationMs(text: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
-    total += Number(value) * (units[unit ?? 's'] ?? 0);
-  return total;
-}
+const bench = benchRun();
 
 async function main(): Promise<void> {
   const began = Date.now();
   const s = await Scenario.start({
     config: (env) => botConfig(snapshots ? { prometheus: env.prometheus.url } : {}),
   });
-  scenario = s;
+  bench.use(s);
   const startup = Date.now() - began;
 
   const deployedAt = Date.now();
@@ -112,9 +88,9 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => shutdown(0),
+  () => bench.shutdown(0),
   (error: Error) => {
     console.error(`bench failed: ${error.message}`);
-    return shutdown(1);
+    return bench.shutdown(1);
   },
 );
