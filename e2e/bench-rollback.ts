@@ -10,7 +10,7 @@ import { benchRun, durationMs } from './harness/bench-run';
  *   (2) the fault -> 100 % primary (the whole pipeline: 1 s scrapes and rule evaluations, group_wait 0);
  *   (3) what Flagger alone would need for the same Canary: its failed-checks threshold x interval.
  *
- *   npm run bench:rollback                 # 3 runs, about 4 minutes; needs `bash e2e/build.sh` once
+ *   npm run bench:rollback                 # 3 runs, about 4 minutes; builds the Go binaries first (e2e/build.sh)
  *   BENCH_RUNS=10 npm run bench:rollback
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -14,7 +14,7 @@ import { botConfig, buttonOf, Scenario } from './harness/scenario';
  *   (c) what Flagger alone would need to roll back: the Canary's failed-checks threshold x interval.
  * The click is sent as soon as the request is in Slack.
  *
- *   npx tsx e2e/bench.ts               # about 2.5 minutes; needs `bash e2e/build.sh` once
+ *   npm run bench:e2e                  # about 2.5 minutes; builds the Go binaries first (e2e/build.sh)
  *   npx tsx e2e/bench.ts --snapshots   # the bot also reads Prometheus: (a) includes the snapshot and chart
  */
 const snapshots = process.argv.includes('--snapshots');

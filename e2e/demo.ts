@@ -9,8 +9,8 @@ import { botConfig, buttonOf, plainText, readable, Scenario } from './harness/sc
  * walks the traffic to 50% and asks to promote, the bot posts an approval request, U0APPROVER1 clicks Approve,
  * Flagger promotes. Then the release thread is printed as a person would read it in Slack.
  *
- *   npx tsx e2e/demo.ts               # about 2.5 minutes; needs `bash e2e/build.sh` once
- *   npx tsx e2e/demo.ts --snapshots   # the bot also reads Prometheus: metric tables in the thread
+ *   npm run demo                      # about 2.5 minutes; builds the Go binaries first (e2e/build.sh)
+ *   npm run demo -- --snapshots      # the bot also reads Prometheus: metric tables in the thread
  *
  * Everything it starts is stopped on exit, on an error and on Ctrl-C.
  */

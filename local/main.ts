@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   POST ${bot.url}/flagger/<hook-type>   Flagger webhooks (confirm-rollout, pre-rollout, rollout, confirm-traffic-increase,
                                           confirm-promotion, post-rollout, rollback, event)
   POST ${bot.url}/alertmanager           Alertmanager webhook (Authorization: Bearer ${bot.alertmanagerToken})
-  POST ${bot.url}/slack/events           Slack slash commands, buttons and events
+  POST ${bot.url}/slack/events           Slack slash commands and interactivity (buttons, dialogs)
   GET  ${bot.url}/healthz
   GET  ${bot.url}/metrics                internal failures counted (a 403 that is the bot failing, not a gate waiting)
 Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${process.env.SLACK_BOT_TOKEN ? 'Web API' : 'printed here (no SLACK_BOT_TOKEN)'}

@@ -38,6 +38,9 @@ const NEEDS_SERVICE = [
   'pause',
 ] as const;
 
+/** Every subcommand `/canary` understands (the Slack manifest's usage hint lists each; test/slack/manifest.test.ts). */
+export const SUBCOMMANDS = ['help', 'list', ...NEEDS_SERVICE] as const;
+
 const DRY_RUN = '--dry-run';
 
 /** Parses the text after `/canary`; an error is a sentence to show the person, as mrkdwn: what they typed is escaped. */
