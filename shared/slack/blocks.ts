@@ -7,6 +7,7 @@ import { headline } from '../domain/snapshot-text';
 import type { ChatMessage } from '../ports/chat';
 import type { ServiceRecord } from '../ports/store';
 import { clipMrkdwn as clip, code, escapeMrkdwn, groupMention, mention, mentionList, slackDate } from './mrkdwn';
+import { stateAndTraffic, stateLabel, trafficLabel } from './release-state';
 import { snapshotBlocks } from './snapshot-blocks';
 
 /** What a Slack button carries back to us: which request of which run it answers. */
@@ -53,14 +54,14 @@ export function statusMessage(
   service?: ServiceRecord,
   snapshot?: Snapshot,
 ): ChatMessage {
-  const phase = escapeMrkdwn(run.state === 'awaiting-start' ? 'Starting' : run.phase);
+  const phase = escapeMrkdwn(run.state === 'awaiting-start' ? 'Starting' : stateLabel(run.phase));
   const state = run.outcome
     ? `${OUTCOME_ICON[run.outcome]} ${capitalize(run.outcome)}`
     : `:large_blue_circle: ${phase}`;
   const lines = [
     `*${releaseOf(run)}* · ${state}`,
     // After a promotion the primary runs the new revision and takes all traffic; the canary is scaled to zero.
-    `${run.outcome === 'succeeded' ? 'All traffic on the promoted primary' : `Canary weight ${run.weight}%`}  ${weightBar(policy, run)}`,
+    `${stateLabel(trafficLabel(run.outcome ?? run.phase, run.weight))}  ${weightBar(policy, run)}`,
     ...gates.map(gateLine),
   ];
   if (service?.paused && run.state !== 'ended')
@@ -83,7 +84,7 @@ export function statusMessage(
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join(' · ')) }] });
   return {
     // Slack parses the notification text like mrkdwn, so it is escaped just like the blocks.
-    text: clip(`${releaseOf(run)}: ${run.outcome ?? phase}, canary weight ${run.weight}%${metrics}`),
+    text: clip(`${releaseOf(run)}: ${escapeMrkdwn(stateAndTraffic(run.outcome ?? run.phase, run.weight))}${metrics}`),
     blocks,
   };
 }

@@ -2,6 +2,7 @@ import type { AuditEntry } from '../domain/audit';
 import { runLabel } from '../domain/release';
 import type { AttemptGroup, HistoryView, ServiceListView, StatusView } from '../domain/views';
 import { channelMention, clipMrkdwn, escapeMrkdwn, mention, SECTION_MAX } from './mrkdwn';
+import { stateAndTraffic } from './release-state';
 
 /**
  * The answers of `/canary list`, `status` and `history`, as mrkdwn, from the queries' views. Names, reasons, actors
@@ -11,7 +12,7 @@ import { channelMention, clipMrkdwn, escapeMrkdwn, mention, SECTION_MAX } from '
 
 export function listText(view: ServiceListView): string {
   const lines = view.services.map(({ service, channel, run }) => {
-    const state = run ? `#${run.number} ${run.state}, weight ${run.weight}%` : 'no release yet';
+    const state = run ? `#${run.number} ${stateAndTraffic(run.state, run.weight)}` : 'no release yet';
     return `• *${escapeMrkdwn(service)}* (${channelMention(channel)}): ${escapeMrkdwn(state)}`;
   });
   return lines.length ? fitSection(lines) : 'No services are configured.';
@@ -23,7 +24,7 @@ export function statusText(view: StatusView): string {
       ? `${escapeMrkdwn(view.service)} is not configured in release-bot.`
       : `No release of ${escapeMrkdwn(view.service)} has been seen yet.`;
   }
-  const lines = [`*${escapeMrkdwn(runLabel(view.run))}*: ${escapeMrkdwn(view.state)}, canary weight ${view.weight}%`];
+  const lines = [`*${escapeMrkdwn(runLabel(view.run))}*: ${escapeMrkdwn(stateAndTraffic(view.state, view.weight))}`];
   for (const g of view.gates) lines.push(`• ${escapeMrkdwn(g.key)}: ${g.status} (${g.count}/${g.quorum})`);
   if (view.paused)
     lines.push(`Paused by ${mention(view.paused.by)}: ${escapeMrkdwn(shorten(view.paused.reason, REASON_SHOWN))}`);

@@ -73,7 +73,7 @@ describe('End to end: an alert rolls the canary back', () => {
     expect(s().hooks.of('post-rollout').at(-1)).toMatchObject({ phase: 'Failed', status: 200 });
 
     // The thread: the release failed, the alert is there, and the runbook message lists its steps.
-    await s().waitForThread(1, 'failed', (t) => t.status.includes(': failed'));
+    await s().waitForThread(1, 'failed', (t) => t.status.includes(': Failed, 100% back on the primary'));
     const steps = DEFAULT_ROLLBACK_RUNBOOK.steps.map((step) => step.name);
     const reading = await s().waitFor(
       'the alert and every runbook step in the thread',

@@ -83,7 +83,9 @@ describe('End to end: a manual confirm-rollout holds a new revision until approv
     expect(
       s.hooks.calls.filter((c) => /release #\d/.test(c.answer)).every((c) => c.answer.includes('release #1')),
     ).toBe(true);
-    const thread = await s.waitForThread(1, 'succeeded', (t) => t.status.includes(': succeeded'));
+    const thread = await s.waitForThread(1, 'succeeded', (t) =>
+      t.status.includes(': Succeeded, 100% on the promoted primary'),
+    );
     expect(s.threads()).toHaveLength(1);
     expect(thread.replies).toEqual([
       expect.stringContaining('Start the canary analysis for production/product-service release #1'),

@@ -67,7 +67,9 @@ describe('End to end: approvals survive a restart of the bot and never open the 
     );
     await s.waitFor('the post-rollout hook', async () => s.hooks.of('post-rollout').at(-1));
     expect(s.hooks.of('post-rollout').at(-1)).toMatchObject({ phase: 'Succeeded', status: 200 });
-    const thread = await s.waitForThread(1, 'succeeded', (t) => t.status.includes(': succeeded'));
+    const thread = await s.waitForThread(1, 'succeeded', (t) =>
+      t.status.includes(': Succeeded, 100% on the promoted primary'),
+    );
     expect(s.threads()).toHaveLength(1);
     expect(thread.replies).toEqual([
       expect.stringContaining(`Promote the canary to primary for ${SERVICE} release #1: Waiting for approval: 0/1`),
@@ -80,7 +82,7 @@ describe('End to end: approvals survive a restart of the bot and never open the 
   it("keeps release #2's promotion gate closed to release #1's Approve button, and opens it on a new approval", async () => {
     const s = scenario();
     // Release #1 ended (the test above).
-    expect(s.threadText(1).status).toContain(': succeeded');
+    expect(s.threadText(1).status).toContain(': Succeeded, 100% on the promoted primary');
     await s.deploy(IMAGE_V3);
     await s.waitForPhase('Progressing', 60_000);
     await s.waitForPhase('WaitingPromotion', 180_000);
@@ -133,7 +135,9 @@ describe('End to end: approvals survive a restart of the bot and never open the 
       `approved by U0APPROVER1: promote the canary to primary for ${SERVICE} release #2`,
     );
     // Each release has its own thread.
-    const thread = await s.waitForThread(2, 'succeeded', (t) => t.status.includes(': succeeded'));
+    const thread = await s.waitForThread(2, 'succeeded', (t) =>
+      t.status.includes(': Succeeded, 100% on the promoted primary'),
+    );
     expect(s.threads()).toHaveLength(2);
     expect(thread.replies).toEqual([
       expect.stringContaining(`Promote the canary to primary for ${SERVICE} release #2`),

@@ -92,7 +92,9 @@ describe('End to end: pausing a canary in Slack holds its traffic weight', () =>
     expect(s.hooks.of('post-rollout').at(-1)).toMatchObject({ phase: 'Succeeded', status: 200 });
     expect(s.hooks.calls.slice(resumeFrom).every((c) => c.status !== 403 || c.hook === 'rollback')).toBe(true);
 
-    const thread = await s.waitForThread(1, 'succeeded', (t) => t.status.includes(': succeeded'));
+    const thread = await s.waitForThread(1, 'succeeded', (t) =>
+      t.status.includes(': Succeeded, 100% on the promoted primary'),
+    );
     expect(thread.replies).toEqual([
       `:double_vertical_bar: <@U0APPROVER1> paused ${SERVICE} (load test running): the canary holds its weight until someone resumes it.`,
       `:arrow_forward: <@U0APPROVER1> resumed ${SERVICE}.`,

@@ -183,13 +183,13 @@ describe('End to end: Flagger, kube-apiserver and Prometheus on loopback, approv
     const order = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising', 'Succeeded'];
     expect(phases.filter((p) => order.includes(p)).slice(-order.length)).toEqual(order);
 
-    // The thread: its status message ends as succeeded, and a reply announces the promotion.
+    // The thread: its status message ends as Succeeded with all traffic on the primary, and a reply announces the promotion.
     await waitFor(
       'the thread to say succeeded',
       async () => {
         await h?.bot.queue.drain();
         const text = String(rootStatus(slack.called('chat.update')).at(-1)?.args.text ?? '');
-        return text.includes('succeeded') ? text : undefined;
+        return text.includes('Succeeded, 100% on the promoted primary') ? text : undefined;
       },
       { timeoutMs: 30_000, describe: diagnosis },
     );

@@ -66,7 +66,7 @@ describe('End to end: a release rejected in Slack is rolled back by Flagger', ()
     expect(s.hooks.of('post-rollout').at(-1)).toMatchObject({ phase: 'Failed', status: 200 });
 
     // The thread: the status says failed; the rejection with its reason and the end are replies.
-    const thread = await s.waitForThread(1, 'failed', (t) => t.status.includes(': failed'));
+    const thread = await s.waitForThread(1, 'failed', (t) => t.status.includes(': Failed, 100% back on the primary'));
     expect(thread.replies).toEqual([
       expect.stringContaining('Promote the canary to primary for production/product-service release #1'),
       `:no_entry: <@U0APPROVER1> rejected: promote the canary to primary. Reason: ${REASON}. Flagger will roll the canary back at its next check.`,

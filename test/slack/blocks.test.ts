@@ -180,7 +180,7 @@ describe('Function: statusMessage', () => {
     const message = statusMessage(aPolicy(), run, []);
 
     // Assert
-    expect(message.text).toBe('payments/api release #1: succeeded, canary weight 50%');
+    expect(message.text).toBe('payments/api release #1: Succeeded, 100% on the promoted primary');
     expect(textOf(message)).toContain(':large_green_circle: Succeeded');
     expect(textOf(message)).toContain('0 → *10* → *20* → *30* → *40* → *50* → *100*');
   });

@@ -128,7 +128,7 @@ describe('Function: status and listServices', () => {
 
     // Assert
     expect(shown).toContain('Paused by <@U0BOB>: DB &lt;!here&gt;');
-    expect(list).toContain(`• *${SERVICE}* (#releases): #1 Waiting, weight 0%`);
+    expect(list).toContain(`• *${SERVICE}* (#releases): #1 Waiting, canary weight 0%`);
   });
 });
 
