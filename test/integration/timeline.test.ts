@@ -62,7 +62,9 @@ describe('Local server: one Slack thread per release', () => {
       .called('chat.update')
       .filter((u) => u.args.ts === root?.result.ts)
       .at(-1);
-    expect(String(lastStatus?.args.text)).toBe('production/product-service release #1: Succeeded, 100% on the promoted primary');
+    expect(String(lastStatus?.args.text)).toBe(
+      'production/product-service release #1: Succeeded, 100% on the promoted primary',
+    );
     const statusBlocks = JSON.stringify(lastStatus?.args.blocks);
     expect(statusBlocks).toContain('*10* → *20* → *30* → *40* → *50* → *100*');
     expect(statusBlocks.match(/Halt product-service.production advancement/g)).toHaveLength(1);
