@@ -9,13 +9,13 @@ async function main(): Promise<void> {
   const service = bot.config.services.keys().next().value ?? 'production/product-service';
   const [namespace, name] = service.split('/');
   console.log(`release-bot is listening on ${bot.url}
-  POST ${bot.url}/flagger/<hook-type>   Flagger webhooks (confirm-rollout, pre-rollout, rollout, confirm-traffic-increase,
+${bot.consoleUrl ? `Chat console: ${bot.consoleUrl}   (every Slack interaction in a browser, without a Slack workspace)\n` : ''}  POST ${bot.url}/flagger/<hook-type>   Flagger webhooks (confirm-rollout, pre-rollout, rollout, confirm-traffic-increase,
                                           confirm-promotion, post-rollout, rollback, event)
   POST ${bot.url}/alertmanager           Alertmanager webhook (Authorization: Bearer ${bot.alertmanagerToken})
   POST ${bot.url}/slack/events           Slack slash commands and interactivity (buttons, dialogs)
   GET  ${bot.url}/healthz
   GET  ${bot.url}/metrics                internal failures counted (a 403 that is the bot failing, not a gate waiting)
-Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${process.env.SLACK_BOT_TOKEN ? 'Web API' : 'printed here (no SLACK_BOT_TOKEN)'}
+Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${process.env.SLACK_BOT_TOKEN ? 'Web API' : bot.consoleUrl ? 'the chat console (no SLACK_BOT_TOKEN), and a line per message here' : 'a line per message here (no SLACK_BOT_TOKEN; the chat console is served on loopback addresses only)'}
 
 Canary webhooks (paste under spec.analysis.webhooks of ${service}):
 ${['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback', 'event', 'post-rollout']

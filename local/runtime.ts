@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
-import { ConsoleChat, noGroups } from '../shared/adapters/console-chat';
 import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../shared/adapters/dynalite';
 import { DynamoOutbox } from '../shared/adapters/dynamo-outbox';
 import { createTable, DynamoStore } from '../shared/adapters/dynamo-store';
 import { clustersOf } from '../shared/adapters/kubernetes-cluster';
+import { noGroups } from '../shared/adapters/no-groups';
 import { OutboxQueue, type OutboxQueueOptions } from '../shared/adapters/outbox-queue';
 import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { SlackChat, SlackDirectory, slackClient } from '../shared/adapters/slack-chat';
@@ -16,6 +16,8 @@ import { runWorkerJob } from '../shared/jobs';
 import type { Cluster } from '../shared/ports/cluster';
 import { registerListeners } from '../shared/slack/app';
 import type { Deps } from '../shared/usecases/deps';
+import { type ChatConsole, startConsole } from './console';
+import type { ConsoleRoutes } from './console/routes';
 import { checkDataFolder, openTable } from './data-folder';
 import { localSecrets } from './secrets';
 import { startServer } from './server';
@@ -36,6 +38,8 @@ export interface LocalBot {
   deps: Deps;
   /** What this start did that a person should know (new secrets, jobs resumed from a previous process). */
   notes: string[];
+  /** The chat console's page, when the bot runs without a Slack workspace on a loopback address. */
+  consoleUrl?: string;
   /** Finishes queued Slack work, then stops the server and the embedded store. */
   close(): Promise<void>;
 }
@@ -49,7 +53,7 @@ export async function startLocal(
   env: NodeJS.ProcessEnv = process.env,
   /** Tests that replay recorded metrics run the bot's clock a little behind. */
   now: () => Date = () => new Date(),
-  options: { queue?: OutboxQueueOptions } = {},
+  options: { queue?: OutboxQueueOptions; write?: (line: string) => void } = {},
 ): Promise<LocalBot> {
   const settings = readSettings(localSettingsSchema, env);
   const config = loadConfig(settings.RELEASE_BOT_CONFIG);
@@ -64,8 +68,14 @@ export async function startLocal(
   const dynalite = await openStore(join(settings.RELEASE_BOT_DATA_DIR, 'dynamodb'));
   const store = new DynamoStore({ client: documentClient(dynalite.endpoint), tableName: TABLE });
 
-  const slack = settings.SLACK_BOT_TOKEN ? slackClient(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL) : undefined;
-  const chat = slack ? new SlackChat(slack) : new ConsoleChat();
+  // Without a Slack workspace the bot posts to the chat console's stand-in Web API, with the same client.
+  const chatConsole: ChatConsole | undefined = settings.SLACK_BOT_TOKEN
+    ? undefined
+    : await startConsole(config, options.write ?? ((line) => process.stdout.write(`${line}\n`)));
+  const slack = chatConsole
+    ? slackClient(chatConsole.webApi.token, chatConsole.webApi.url)
+    : slackClient(settings.SLACK_BOT_TOKEN ?? '', settings.SLACK_API_URL);
+  const chat = new SlackChat(slack);
   const metrics = config.prometheus
     ? new PrometheusMetrics({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
     : undefined;
@@ -91,24 +101,36 @@ export async function startLocal(
     config,
     store,
     queue,
-    directory: slack ? new SlackDirectory(slack) : noGroups,
+    directory: chatConsole ? noGroups : new SlackDirectory(slack),
     now,
     ...(metrics ? { metrics } : {}),
   };
 
-  const port = settings.PORT;
+  const host = env.HOST ?? '127.0.0.1';
+  // Whoever reaches the console may act as anyone: it is served only on a loopback address.
+  const served = chatConsole && LOOPBACK.includes(host) ? chatConsole : undefined;
+  let consoleRoutes: ConsoleRoutes | undefined;
   const { server, url } = await startServer({
     deps,
-    port,
-    host: env.HOST ?? '127.0.0.1',
+    port: settings.PORT,
+    host,
     flaggerToken,
     alertmanagerToken,
-    slack: {
-      signingSecret,
-      botToken: settings.SLACK_BOT_TOKEN ?? 'xoxb-local',
-      ...(settings.SLACK_API_URL ? { apiUrl: settings.SLACK_API_URL } : {}),
-    },
+    slack: chatConsole
+      ? { signingSecret, botToken: chatConsole.webApi.token, apiUrl: chatConsole.webApi.url }
+      : {
+          signingSecret,
+          botToken: settings.SLACK_BOT_TOKEN ?? '',
+          ...(settings.SLACK_API_URL ? { apiUrl: settings.SLACK_API_URL } : {}),
+        },
+    ...(served
+      ? {
+          console: { handle: (req, res) => consoleRoutes?.handle(req, res) ?? false },
+          onFlaggerAnswer: served.tapFlagger,
+        }
+      : {}),
   });
+  if (served) consoleRoutes = served.routes({ url, port: Number(new URL(url).port), signingSecret });
   // Where this bot listens, for `npm run slack` (which then needs no PORT); the data folder is one bot's anyway.
   writeFileSync(join(settings.RELEASE_BOT_DATA_DIR, SERVER_URL_FILE), `${url}\n`);
   const socket =
@@ -126,14 +148,18 @@ export async function startLocal(
     queue,
     deps,
     notes,
+    ...(served ? { consoleUrl: `${url}/console` } : {}),
     close: async () => {
       await closeServer(server);
       await socket?.stop();
       await queue.drain();
+      await chatConsole?.close();
       await dynalite.close();
     },
   };
 }
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 /** Socket Mode: a real workspace without a public URL; the same listeners as the HTTP endpoint. */
 async function startSocketMode(deps: Deps, appToken: string, botToken: string): Promise<App> {

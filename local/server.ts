@@ -44,6 +44,10 @@ export interface ServerOptions {
   timeouts?: ServerTimeouts;
   /** Where internal failures are counted (shown on `GET /metrics`); one is made if not given. */
   failures?: FailureCounter;
+  /** The chat console: answers its own paths (true) before the bot's routes. */
+  console?: { handle(req: IncomingMessage, res: ServerResponse): boolean };
+  /** Told every Flagger webhook and what it was answered (the console's Flagger panel). */
+  onFlaggerAnswer?: (event: APIGatewayProxyEventV2, answer: HttpResult) => void;
 }
 
 /** The local HTTP front: the same handlers as the Lambda functions, behind one Node server. */
@@ -70,6 +74,7 @@ export async function startServer(
     const answer = found
       ? await handlers[found.handler](event)
       : errorResponse(new NotFoundError(`Not found. Endpoints: ${routeList()}.`));
+    if (found?.handler === 'flagger') options.onFlaggerAnswer?.(event, answer);
     // API Gateway sends its request id back in this header; so does the local server, to find the log lines.
     return { ...answer, headers: { ...answer.headers, 'apigw-requestid': event.requestContext.requestId } };
   };
@@ -82,7 +87,9 @@ export async function startServer(
       // How often Node checks those timeouts (30 s by default, which would make a 5 s bound up to 35 s).
       connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2),
     },
-    (req, res) => void answer(req, res, route),
+    (req, res) => {
+      if (!options.console?.handle(req, res)) void answer(req, res, route);
+    },
   );
   server.on('clientError', answerClientError);
   server.on('connect', (_req: IncomingMessage, socket: Duplex) =>

@@ -77,6 +77,18 @@ describe('Architecture: shipped tools do not depend on the test suite', () => {
   });
 });
 
+describe('Architecture: the chat console stays local', () => {
+  const deployed = ['shared', 'functions', 'infra'].flatMap(sourcesUnder);
+
+  // The console lets whoever reaches it act as anyone: no Lambda bundle may carry it.
+  it.each(deployed)('%s imports nothing from local/', (file) => {
+    const fromLocal = importsOf(file).filter(
+      ({ from }) => from.startsWith('.') && join(file, '..', from).split(/[\\/]/)[0] === 'local',
+    );
+    expect(fromLocal).toEqual([]);
+  });
+});
+
 describe('Architecture: files short enough to read in one sitting', () => {
   const files = ['shared', 'functions', 'local', 'infra', 'bench', 'scripts', 'e2e'].flatMap(sourcesUnder);
 

@@ -1,8 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
-import { ConsoleChat } from '../../shared/adapters/console-chat';
 import { SlackChat } from '../../shared/adapters/slack-chat';
 import type { ChatFile } from '../../shared/ports/chat';
 import { chartPng } from '../../shared/render/chart';
@@ -69,31 +65,5 @@ describe('Function: SlackChat.upload', () => {
     expect(completed?.args.channel_id).toBe('C0OTHER');
     expect(completed?.args).not.toHaveProperty('thread_ts');
     expect([...(slack.uploaded(fileId) ?? [])]).toEqual([0, 1, 2, 255, 254]);
-  });
-});
-
-describe('Function: ConsoleChat.upload', () => {
-  it('writes the file under its folder and prints where, with the alt text', async () => {
-    // Arrange
-    const dir = mkdtempSync(join(tmpdir(), 'release-bot-uploads-'));
-    const lines: string[] = [];
-    const chat = new ConsoleChat((line) => lines.push(line), join(dir, 'uploads'));
-    const content = Buffer.from('not really a png');
-
-    // Act
-    await chat.upload(
-      'C0RELEASES',
-      { filename: '../escape/chart.png', content, title: 'Chart', altText: 'All SLOs pass' },
-      { ts: '1.000001' },
-    );
-
-    // Assess
-    const path = lines[0]?.match(/: (\S+\.png)\n/)?.[1] ?? '';
-    expect(path.startsWith(join(dir, 'uploads'))).toBe(true);
-    expect(path.endsWith('-chart.png')).toBe(true);
-    expect(readFileSync(path)).toEqual(content);
-    expect(lines[0]).toContain('[slack C0RELEASES thread 1.000001] file "Chart" (16 bytes)');
-    expect(lines[0]).toContain('alt text: All SLOs pass');
-    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { ConsoleChat, forReading } from '../../shared/adapters/console-chat';
 import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
 import { sectionDefaults } from '../../shared/config/schema';
@@ -11,15 +10,7 @@ import type { ChatMessage } from '../../shared/ports/chat';
 import type { ServiceRecord } from '../../shared/ports/store';
 import { approvalRequest, rejectReasonView, rollbackConfirmation, statusMessage } from '../../shared/slack/blocks';
 import { HELP, parseCommand } from '../../shared/slack/commands';
-import {
-  channelMention,
-  clipMrkdwn,
-  code,
-  escapeMrkdwn,
-  groupMention,
-  mention,
-  slackDate,
-} from '../../shared/slack/mrkdwn';
+import { channelMention, clipMrkdwn, code, groupMention, mention, slackDate } from '../../shared/slack/mrkdwn';
 import { historyText, listText, statusText } from '../../shared/slack/query-answers';
 import { snapshotBlocks, snapshotText } from '../../shared/slack/snapshot-blocks';
 import type { Deps } from '../../shared/usecases/deps';
@@ -65,29 +56,6 @@ describe('Function: clipMrkdwn', () => {
 
     expect(cutMention).toBe(`${'a'.repeat(15)}…`);
     expect(cutEntity).toBe(`${'a'.repeat(17)}…`);
-  });
-});
-
-describe('Function: forReading and class ConsoleChat', () => {
-  it('shows mentions, dates and escaped text as a person reads them in Slack', () => {
-    const text = forReading('<@U0ALICE> at <!date^1741082400^{time}|10:00 UTC> in <#C0REL>: &lt;!channel&gt; &amp;');
-
-    expect(text).toBe('@U0ALICE at 10:00 UTC in #C0REL: <!channel> &');
-  });
-
-  it('does not let a reason forge a heading line, with newlines or carriage returns', async () => {
-    const lines: string[] = [];
-    const chat = new ConsoleChat((line) => lines.push(line));
-    const reason = escapeMrkdwn('bad\n[slack C0RELEASES1] new message 1.000009\r[slack C0X] \u001b[2Kforged');
-
-    await chat.post('C0RELEASES1', { text: `Rejected: ${reason}` }, { ts: '1.000001' });
-
-    const printed = (lines[0] ?? '').split('\n');
-    expect(printed[0]).toMatch(/^\[slack C0RELEASES1 thread 1\.000001\] reply /);
-    expect(printed.slice(1).every((line) => line.startsWith('    '))).toBe(true);
-    expect(lines[0]).not.toContain('\r');
-    expect(lines[0]).not.toContain(String.fromCharCode(27));
-    expect(lines[0]).toContain('    [slack C0RELEASES1] new message 1.000009');
   });
 });
 

@@ -1,5 +1,5 @@
-import { noGroups } from '../../shared/adapters/console-chat';
 import { MemoryStore } from '../../shared/adapters/memory-store';
+import { noGroups } from '../../shared/adapters/no-groups';
 import type { RunbookExecution } from '../../shared/domain/runbook';
 import { confirmRunbook } from '../../shared/usecases/runbook-commands';
 import { deployment } from '../support/fake-cluster';
