@@ -169,6 +169,41 @@ describe('Chat console (npm start without Slack)', () => {
     expect(reply?.text).toMatch(/production\/product-service release #2/);
   });
 
+  it('rolls back from the ephemeral confirmation /canary rollback shows, clicked by the person who asked', async () => {
+    const release = (phase: string) => ({ ...payload(phase, 'pay-1'), name: 'payment-service' });
+    expect(await flagger('confirm-promotion', release('Progressing'))).toBe(403);
+    await settled();
+    await act({
+      kind: 'command',
+      user: 'U0PAY00001',
+      channel: 'C0PAYMENTS1',
+      text: 'rollback production/payment-service',
+    });
+    const confirmation = (await state()).messages.at(-1);
+
+    const someoneElse = await act({
+      kind: 'click',
+      user: 'U0PAY00002',
+      channel: 'C0PAYMENTS1',
+      ...button(confirmation, 'release_rollback'),
+    });
+    const asker = await act({
+      kind: 'click',
+      user: 'U0PAY00001',
+      channel: 'C0PAYMENTS1',
+      ...button(confirmation, 'release_rollback'),
+    });
+    await settled();
+
+    expect(confirmation).toMatchObject({ onlyFor: 'U0PAY00001', text: expect.stringMatching(/^Roll back/) });
+    expect(JSON.parse(someoneElse.text)).toEqual({
+      status: 404,
+      said: 'That message is not in this channel (any more).',
+    });
+    expect(asker.status).toBe(200);
+    expect(await flagger('rollback', release('Progressing'))).toBe(200);
+  });
+
   it('clicks only buttons that are on the message', async () => {
     const waiting = await request();
 

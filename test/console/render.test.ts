@@ -105,6 +105,26 @@ describe('Function: block, message and modal', () => {
     expect(html).toContain('&lt;i&gt;Go&lt;/i&gt;');
   });
 
+  it('keeps a button’s confirm question, so the page asks before it clicks', () => {
+    const html = block({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'release_rollback',
+          value: '{}',
+          text: { type: 'plain_text', text: 'Yes, roll back' },
+          confirm: {
+            title: { type: 'plain_text', text: 'Roll back?' },
+            text: { type: 'plain_text', text: 'All traffic goes back to the primary.' },
+          },
+        },
+      ],
+    });
+
+    expect(html).toContain('data-confirm="Roll back?\nAll traffic goes back to the primary."');
+  });
+
   it('shows a block type it does not know as its JSON, not dropping it', () => {
     const html = block({ type: 'rich_text', elements: [{ type: 'rich_text_section', text: '<b>x</b>' } as never] });
 

@@ -103,6 +103,26 @@ describe('Chat console in Chromium', () => {
     expect(await flagger('confirm-promotion', payload('Progressing', 'rev-2'))).toBe(403);
   });
 
+  it('rolls back from /canary rollback’s confirmation, after the button’s own question', async () => {
+    const release = { ...payload('Progressing', 'pay-1'), name: 'payment-service' };
+    expect(await flagger('confirm-promotion', release)).toBe(403);
+    await page.locator('nav button', { hasText: 'C0PAYMENTS1' }).click();
+    await page.locator('#typed-user').fill('U0PAY00001');
+    await page.locator('#command-text').fill('/canary rollback production/payment-service');
+    await page.locator('#command button').click();
+    const confirmation = page.locator('article.ephemeral', { hasText: 'Roll back production/payment-service' });
+    await confirmation.waitFor();
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await confirmation.getByRole('button', { name: 'Yes, roll back' }).click();
+    await page.locator('article.ephemeral', { hasText: 'Rollback requested: Flagger will roll back' }).waitFor();
+    await bot.queue.drain();
+
+    expect(await flagger('rollback', release)).toBe(200);
+    await page.locator('#typed-user').fill('');
+    await page.locator('nav button', { hasText: 'C0RELEASES1' }).click();
+  });
+
   it('answers /canary status typed in the box, only for the person who typed it', async () => {
     await actAs('U0APPROVER1');
     await page.locator('#command-text').fill('/canary status production/product-service');

@@ -169,6 +169,7 @@ document.addEventListener('click', (event) => {
   const button = target.closest<HTMLButtonElement>('button.block-button');
   const article = button?.closest<HTMLElement>('article.message');
   if (button && article) {
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
     void act({
       kind: 'click',
       user: actingAs(),

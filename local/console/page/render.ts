@@ -102,9 +102,19 @@ interface Element {
   confirm?: unknown;
 }
 
+interface Confirm {
+  title?: TextObject;
+  text?: TextObject;
+}
+
+/** A button; one with a `confirm` object asks first, as Slack does (the page shows its question). */
 function button(e: Element): string {
   const style = e.style === 'primary' || e.style === 'danger' ? ` ${e.style}` : '';
-  return `<button class="block-button${style}" data-action-id="${escapeHtml(e.action_id ?? '')}" data-value="${escapeHtml(e.value ?? '')}">${textOf(e.text as TextObject)}</button>`;
+  const confirm = e.confirm as Confirm | undefined;
+  const ask = confirm
+    ? ` data-confirm="${escapeHtml(`${confirm.title?.text ?? 'Are you sure?'}\n${confirm.text?.text ?? ''}`)}"`
+    : '';
+  return `<button class="block-button${style}" data-action-id="${escapeHtml(e.action_id ?? '')}" data-value="${escapeHtml(e.value ?? '')}"${ask}>${textOf(e.text as TextObject)}</button>`;
 }
 
 function element(e: Element): string {
