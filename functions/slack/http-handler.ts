@@ -1,4 +1,4 @@
-import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import { App, AwsLambdaReceiver, type Logger, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { asReleaseBotError, isClientError } from '../../shared/domain/errors';
 import { errorResponse, type HttpResult, json, text } from '../../shared/http/responses';
@@ -20,14 +20,14 @@ export function slackHandler(deps: Deps, settings: SlackSettings) {
   const receiver = new AwsLambdaReceiver({
     signingSecret: settings.signingSecret,
     signatureVerification: false,
-    logLevel: LogLevel.ERROR,
+    logger: boltLogger,
   });
   const app = new App({
     receiver,
+    logger: boltLogger,
     // A fixed authorization: no auth.test round trip to Slack inside the 3 s budget.
     authorize: async () => ({ botToken: settings.botToken }),
     ignoreSelf: false,
-    logLevel: LogLevel.ERROR,
     ...(settings.apiUrl ? { clientOptions: { slackApiUrl: settings.apiUrl } } : {}),
   });
   // Bolt calls this outside the request's code path, but inside its async context: currentLog() is the request's.
@@ -65,6 +65,21 @@ export function slackHandler(deps: Deps, settings: SlackSettings) {
     return withLog(log, () => answer(event, context, log));
   };
 }
+
+/**
+ * Bolt's own log lines (a listener that never acknowledged, an error it caught) as the bot's JSON lines, with the
+ * request's correlation id, instead of Bolt's console text. Bolt's timers log from inside the request's async
+ * context, so `currentLog()` is still that request's log.
+ */
+const boltLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...message: unknown[]) => currentLog().warn(`Bolt: ${message.join(' ')}`),
+  error: (...message: unknown[]) => currentLog().error(`Bolt: ${message.join(' ')}`),
+  setLevel: () => {},
+  getLevel: () => LogLevel.WARN,
+  setName: () => {},
+};
 
 /** Slack wants a 200 quickly; an empty one is an answer to Slack but not to a person reading it, so say something. */
 function acknowledged(kind: SlackKind): HttpResult {
