@@ -1,7 +1,7 @@
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
-import type { GateDecision, GateRef, ReleaseState, ServiceRecord } from '../ports/release-state';
+import type { GateDecision, GateRef, HookState, ReleaseState, ServiceRecord } from '../ports/release-state';
 import { type DynamoTable, fromItem, type Item, pad, pk } from './dynamo-table';
 
 const SERVICE = 'SERVICE';
@@ -17,14 +17,34 @@ const gateKey = (gate: Pick<Gate, 'service' | 'run' | 'key'>) => ({
  * A gate open for a decision at `:at`: pending, at the attempt the person saw, and not expired at that moment.
  * ISO-8601 UTC timestamps (toISOString) compare as strings in time order.
  */
+/** Services whose current run number is kept as a hint (a Map's first key is the one seen longest ago). */
+const MAX_HINTS = 5000;
+
 const OPEN = '#status = :pending AND attempt = :attempt AND expiresAt > :at';
 
 /** Runs, the service record and gates, in the service's partition of the table; see the port for the semantics. */
 export class DynamoReleaseState implements ReleaseState {
+  /**
+   * The current run number last seen per service: with it, a Flagger call reads the service record, the run and its
+   * gates in one BatchGetItem. Only a hint (the record read alongside says whether it still holds); bounded.
+   */
+  private readonly currentRuns = new Map<ServiceId, number>();
+
   constructor(private readonly table: DynamoTable) {}
 
   async getService(service: ServiceId): Promise<ServiceRecord | undefined> {
     return this.read<ServiceRecord>(service, SERVICE);
+  }
+
+  async readHookState(service: ServiceId, gateKeys: readonly string[]): Promise<HookState> {
+    const hint = this.currentRuns.get(service);
+    // With a hint: the record, the run and its gates together; the record says whether the hint still held.
+    const first = hint === undefined ? undefined : await this.readRun(service, hint, gateKeys);
+    const record = first ? first.service : await this.getService(service);
+    if (!record || record.runCount === 0) return { service: record, run: undefined, gates: [] };
+    this.remember(service, record.runCount);
+    if (first && record.runCount === hint) return first;
+    return { ...(await this.readRun(service, record.runCount, gateKeys, record)), service: record };
   }
 
   async startRun(run: Run, previousCount: number): Promise<boolean> {
@@ -40,6 +60,7 @@ export class DynamoReleaseState implements ReleaseState {
         previousCount === 0 ? 'attribute_not_exists(runCount) OR runCount = :previous' : 'runCount = :previous',
       ExpressionAttributeValues: { ':service': run.service, ':count': run.number, ':previous': previousCount },
     });
+    if (counted.written) this.remember(run.service, run.number);
     return counted.written;
   }
 
@@ -158,6 +179,35 @@ export class DynamoReleaseState implements ReleaseState {
       ExpressionAttributeValues: { ':status': status, ':from': fromAttempt },
     });
     return replaced.written;
+  }
+
+  /** Run `number`, its gates named by `gateKeys` and (unless `known`) the service record, in one BatchGetItem. */
+  private async readRun(
+    service: ServiceId,
+    number: number,
+    gateKeys: readonly string[],
+    known?: ServiceRecord,
+  ): Promise<HookState> {
+    const keys = [...new Set(gateKeys)];
+    const items = await this.table.getMany(
+      [
+        { pk: pk(service), sk: SERVICE },
+        { pk: pk(service), sk: runSk(number) },
+        ...keys.map((key) => ({ pk: pk(service), sk: gateSk(number, key) })),
+      ].slice(known ? 1 : 0),
+    );
+    const [record, run, ...gates] = known ? [undefined, ...items] : items;
+    return {
+      service: known ?? (record ? fromItem<ServiceRecord>(record) : undefined),
+      run: run ? fromItem<Run>(run) : undefined,
+      gates: gates.flatMap((gate) => (gate ? [fromItem<Gate>(gate)] : [])),
+    };
+  }
+
+  private remember(service: ServiceId, run: number): void {
+    this.currentRuns.delete(service);
+    this.currentRuns.set(service, run);
+    if (this.currentRuns.size > MAX_HINTS) this.currentRuns.delete(this.currentRuns.keys().next().value ?? '');
   }
 
   private async read<T>(service: ServiceId, sk: string): Promise<T | undefined> {

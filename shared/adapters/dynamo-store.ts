@@ -34,6 +34,7 @@ export class DynamoStore implements ReleaseStore {
   }
 
   getService: ReleaseStore['getService'] = (...args) => this.state.getService(...args);
+  readHookState: ReleaseStore['readHookState'] = (...args) => this.state.readHookState(...args);
   startRun: ReleaseStore['startRun'] = (...args) => this.state.startRun(...args);
   getRun: ReleaseStore['getRun'] = (...args) => this.state.getRun(...args);
   saveRun: ReleaseStore['saveRun'] = (...args) => this.state.saveRun(...args);

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -56,6 +57,9 @@ interface SdkFailure {
  * table, access denied), which asking again does not change. An error that never reached the SDK's transport (no
  * `$metadata`: a bug on this side, such as an unmarshallable value) is returned unchanged.
  */
+/** BatchGetItem rounds for keys DynamoDB left unprocessed (throttling) before the read fails. */
+const BATCH_ATTEMPTS = 4;
+
 export function asDynamoFailure(error: unknown, operation: string, tableName: string): unknown {
   if (!(error instanceof Error) || !('$metadata' in error)) return error;
   // A condition that did not hold is an answer, not a failure: the conditional write reports it.
@@ -86,6 +90,31 @@ export class DynamoTable {
       this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true })),
     );
     return result.Item;
+  }
+
+  /**
+   * Several items of the table in one BatchGetItem, consistently read, in the order of `keys` (undefined where there
+   * is none). Keys DynamoDB leaves unprocessed (throttling) are asked for again, a few times.
+   */
+  async getMany(keys: readonly { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
+    const found = new Map<string, Item>();
+    let pending: Record<string, unknown>[] = [...keys];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === BATCH_ATTEMPTS)
+        throw new DependencyError(
+          'dynamodb',
+          `DynamoDB table ${this.name} left keys unprocessed after ${BATCH_ATTEMPTS} BatchGetItem rounds (throttled)`,
+          { retryable: true },
+        );
+      const result = await this.call('BatchGetItem', () =>
+        this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+        ),
+      );
+      for (const item of result.Responses?.[this.name] ?? []) found.set(`${item.pk} ${item.sk}`, item);
+      pending = result.UnprocessedKeys?.[this.name]?.Keys ?? [];
+    }
+    return keys.map((key) => found.get(`${key.pk} ${key.sk}`));
   }
 
   async put(input: Omit<PutCommandInput, 'TableName'>): Promise<void> {

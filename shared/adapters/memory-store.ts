@@ -5,7 +5,7 @@ import type { Run } from '../domain/release';
 import type { RunbookExecution } from '../domain/runbook';
 import type { Snapshot } from '../domain/snapshot';
 import type { AuditSlice } from '../ports/audit-log';
-import type { GateDecision, GateRef, ServiceRecord } from '../ports/release-state';
+import type { GateDecision, GateRef, HookState, ServiceRecord } from '../ports/release-state';
 import type { ReleaseStore } from '../ports/store';
 import type { ThreadRecord } from '../ports/thread-store';
 
@@ -30,6 +30,15 @@ export class MemoryStore implements ReleaseStore {
 
   async getService(service: ServiceId): Promise<ServiceRecord | undefined> {
     return copy(this.services.get(service));
+  }
+
+  async readHookState(service: ServiceId, gateKeys: readonly string[]): Promise<HookState> {
+    const record = await this.getService(service);
+    const run = record && record.runCount > 0 ? await this.getRun(service, record.runCount) : undefined;
+    const gates = run
+      ? [...new Set(gateKeys)].map((key) => this.gates.get(gateId({ service, run: run.number, key })))
+      : [];
+    return { service: record, run, gates: copy(gates.filter((gate) => gate !== undefined)) };
   }
 
   async startRun(run: Run, previousCount: number): Promise<boolean> {

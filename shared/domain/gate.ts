@@ -1,6 +1,6 @@
 import { bounded, TEXT_LIMITS } from './bounds';
 import type { GateType, ServiceId } from './flagger';
-import type { ServicePolicy } from './policy';
+import { gateMode, nextWeight, type ServicePolicy } from './policy';
 import type { Run } from './release';
 
 /**
@@ -34,6 +34,26 @@ export interface Gate {
 
 export const gateKey = (gate: GateType, targetWeight: number | undefined): string =>
   gate === 'confirm-traffic-increase' ? `${gate}@${targetWeight ?? 0}` : gate;
+
+/**
+ * The gates of a run a call of `hook` may answer from with an approval request: its own, or for traffic steps one per
+ * step on the policy's timeline that waits for people. A step off the timeline (Flagger's weight moved otherwise) is
+ * read when it comes; an automatic gate reads none.
+ */
+export function requestGateKeys(policy: ServicePolicy, hook: string): string[] {
+  if (hook === 'confirm-rollout' || hook === 'confirm-promotion')
+    return policy.gates[hook].mode === 'manual' ? [hook] : [];
+  if (hook !== 'confirm-traffic-increase') return [];
+  const keys: string[] = [];
+  for (let weight = 0; weight < policy.analysis.maxWeight && keys.length < MAX_STEP_KEYS; ) {
+    weight = nextWeight(policy, weight);
+    if (gateMode(policy, hook, weight) === 'manual') keys.push(gateKey(hook, weight));
+  }
+  return keys;
+}
+
+/** At most this many traffic steps are read with a call (a BatchGetItem takes 100 keys). */
+const MAX_STEP_KEYS = 20;
 
 export function openGate(
   policy: ServicePolicy,

@@ -19,8 +19,22 @@ export type GateDecision = { status: 'approved' } | { status: 'rejected'; reject
  * that decides something is conditional, so concurrent clicks, Slack retries and duplicate webhooks apply at most
  * once. Implementations: DynamoDB (production and local), in-memory (unit tests).
  */
+/** What a Flagger call reads before it decides: the service, its current run, and the asked-for gates of that run. */
+export interface HookState {
+  service: ServiceRecord | undefined;
+  run: Run | undefined;
+  /** Of the gates named in the call, those that exist on `run`. */
+  gates: Gate[];
+}
+
 export interface ReleaseState {
   getService(service: ServiceId): Promise<ServiceRecord | undefined>;
+  /**
+   * The service record, its current run and those of the run's gates named by `gateKeys`: what every Flagger call
+   * reads. One store round trip once the store has seen the service's current run (the common case: each tick of an
+   * analysis), two when a run started elsewhere since or on the first call.
+   */
+  readHookState(service: ServiceId, gateKeys: readonly string[]): Promise<HookState>;
   /** Stores `run` (if absent) and makes it current unless another run became current since `previousCount`. */
   startRun(run: Run, previousCount: number): Promise<boolean>;
   getRun(service: ServiceId, run: number): Promise<Run | undefined>;

@@ -1,5 +1,6 @@
 import { ConflictError } from '../domain/errors';
 import type { HookCall, ServiceId } from '../domain/flagger';
+import type { Gate } from '../domain/gate';
 import { applyHook, newRun, placeHook, type Run, sameRelease, supersede } from '../domain/release';
 import type { ReleaseState, ServiceRecord } from '../ports/release-state';
 import { type CoreDeps, publish } from './deps';
@@ -19,6 +20,9 @@ export interface Placed {
   /** The run changed in more than its timestamp, so its status message may need an update. */
   changed: boolean;
   superseded?: Run;
+  /** Of the gates of `run` asked for by key (`gateKeys`), those that existed when the call read it. */
+  gates: Gate[];
+  gateKeys: readonly string[];
 }
 
 export async function currentRun(store: ReleaseState, service: ServiceId): Promise<Run | undefined> {
@@ -27,26 +31,34 @@ export async function currentRun(store: ReleaseState, service: ServiceId): Promi
 }
 
 /**
- * Finds (or starts) the run a hook call belongs to and records the call on it. Optimistic: on a conflicting
- * write (a duplicate webhook racing this one) it re-reads and tries again, so a call is applied once.
+ * Finds (or starts) the run a hook call belongs to and records the call on it, reading with it the gates named by
+ * `gateKeys` (the ones the call may answer from): a call that changes nothing costs one read. Optimistic: on a
+ * conflicting write (a duplicate webhook racing this one) it re-reads and tries again, so a call is applied once.
  */
-export async function recordHook(store: ReleaseState, call: HookCall): Promise<Placed> {
+export async function recordHook(
+  store: ReleaseState,
+  call: HookCall,
+  gateKeys: readonly string[] = [],
+): Promise<Placed> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     await backoff(attempt);
-    const service = await store.getService(call.service);
+    const { service, run: current, gates } = await store.readHookState(call.service, gateKeys);
     const count = service?.runCount ?? 0;
-    const current = count > 0 ? await store.getRun(call.service, count) : undefined;
+    const read = { gates, gateKeys };
     const placement = placeHook(current, call);
-    if (placement === 'none') return { service, run: undefined, started: false, ended: false, changed: false };
+    if (placement === 'none') return { service, run: undefined, started: false, ended: false, changed: false, ...read };
     if (placement === 'new') {
       const run = applyHook(newRun(call, count + 1), call);
       if (!(await store.startRun(run, count))) continue;
+      // A run that just started has no gates yet: every one asked for is known to be absent.
       const placed: Placed = {
         service,
         run: await store.getRun(call.service, run.number),
         started: true,
         ended: false,
         changed: true,
+        gates: [],
+        gateKeys,
       };
       if (current && current.state !== 'ended') {
         const ended = await updateRun(store, call.service, current.number, (r) =>
@@ -59,10 +71,11 @@ export async function recordHook(store: ReleaseState, call: HookCall): Promise<P
     if (!current) continue;
     const next = applyHook(current, call);
     // Most calls of a tick change nothing but the time: no write, and nothing for the thread.
-    if (sameRelease(next, current)) return { service, run: current, started: false, ended: false, changed: false };
+    if (sameRelease(next, current))
+      return { service, run: current, started: false, ended: false, changed: false, ...read };
     if (await store.saveRun(next)) {
       const ended = current.state !== 'ended' && next.state === 'ended';
-      return { service, run: { ...next, version: next.version + 1 }, started: false, ended, changed: true };
+      return { service, run: { ...next, version: next.version + 1 }, started: false, ended, changed: true, ...read };
     }
   }
   throw new ConflictError(`could not record ${call.hook} for ${call.service}: too many concurrent writes`);

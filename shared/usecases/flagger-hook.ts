@@ -1,13 +1,13 @@
 import { bounded, TEXT_LIMITS } from '../domain/bounds';
 import { gateRef } from '../domain/events';
 import { type GateType, type HookCall, isGateType } from '../domain/flagger';
-import { type Gate, gateKey, gateTitle, isExpired, openGate, rearm } from '../domain/gate';
+import { type Gate, gateKey, gateTitle, isExpired, openGate, rearm, requestGateKeys } from '../domain/gate';
 import { type HookOutcome, runRef } from '../domain/outcomes';
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
 import { canRollBack, deployersOf, type Run } from '../domain/release';
 import { ROLLBACK_EXECUTION } from '../domain/runbook';
 import type { ServiceRecord } from '../ports/store';
-import { recordHook, reportRunChanges, updateRun } from './current-run';
+import { type Placed, recordHook, reportRunChanges, updateRun } from './current-run';
 import { type CoreDeps, publish } from './deps';
 import { startRunbook } from './runbook-start';
 import { takeSnapshot } from './snapshot';
@@ -26,7 +26,7 @@ export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookOu
     const open = !(isGateType(call.hook) || call.hook === 'rollback');
     return { code: 'not-configured', open, service: call.service, hook: call.hook, configFile: deps.config.file };
   }
-  const placed = await recordHook(deps.store, call);
+  const placed = await recordHook(deps.store, call, requestGateKeys(policy, call.hook));
   await reportRunChanges(deps, placed);
   const run = placed.run;
 
@@ -45,7 +45,7 @@ export async function handleHook(deps: CoreDeps, call: HookCall): Promise<HookOu
       : { code: 'recorded', open: true, hook: call.hook };
   }
   if (!run) return { code: 'no-release', open: false, service: call.service };
-  return answerGate(deps, policy, placed.service, run, call.hook);
+  return answerGate(deps, policy, placed, run, call.hook);
 }
 
 /**
@@ -69,10 +69,11 @@ const pick = ({ by, reason }: { by: string; reason: string }) => ({ by, reason }
 async function answerGate(
   deps: CoreDeps,
   policy: ServicePolicy,
-  service: ServiceRecord | undefined,
+  placed: Placed,
   run: Run,
   gate: GateType,
 ): Promise<HookOutcome> {
+  const { service } = placed;
   if (service?.paused && gate !== 'confirm-rollout') {
     return { code: 'paused', open: false, service: policy.service, ...pick(service.paused) };
   }
@@ -88,7 +89,7 @@ async function answerGate(
     return { code: 'automatic', open: true, service: policy.service, gate };
   }
   if (mode === 'slo') return answerBySlo(deps, policy, run, gate, target);
-  const { request, reopenedFor } = await currentRequest(deps, policy, run, gate, target);
+  const { request, reopenedFor } = await currentRequest(deps, policy, placed, run, gate, target);
   const { counted, withdrawn } = countedApprovals(policy, run, request);
   const facts = { run: runRef(run), request: gateRef(request) };
   switch (request.status) {
@@ -197,13 +198,17 @@ async function answerBySlo(
 async function currentRequest(
   deps: CoreDeps,
   policy: ServicePolicy,
+  placed: Pick<Placed, 'gates' | 'gateKeys'>,
   run: Run,
   gate: GateType,
   target: number | undefined,
 ): Promise<{ request: Gate; reopenedFor: string[] }> {
   const now = deps.now();
-  // Read first: after the first call of a gate, every tick finds its request, so the common case is one read.
-  const existing = await deps.store.getGate(run.service, run.number, gateKey(gate, target));
+  // Read with the run (recordHook) when the key was foreseen; after the first call of a gate, every tick finds it.
+  const key = gateKey(gate, target);
+  const existing = placed.gateKeys.includes(key)
+    ? placed.gates.find((g) => g.key === key)
+    : await deps.store.getGate(run.service, run.number, key);
   const { gate: stored, created } = existing
     ? { gate: existing, created: false }
     : await deps.store.openGate(openGate(policy, run, gate, target, now));

@@ -22,6 +22,46 @@ describe.each(storeHarnesses())('Port: ReleaseState (runs) > Class: $name', (har
     });
   });
 
+  describe('Method: readHookState', () => {
+    it('reads nothing for a service it never saw', async () => {
+      expect(await store.readHookState('unknown/service', ['confirm-promotion'])).toStrictEqual({
+        service: undefined,
+        run: undefined,
+        gates: [],
+      });
+    });
+
+    it('reads the record, the current run and the asked gates of that run that exist, not those of older runs', async () => {
+      await store.startRun(aRun({ number: 1 }), 0);
+      await store.openGate(aGate({ run: 1, key: 'confirm-promotion' }));
+      await store.startRun(aRun({ number: 2 }), 1);
+      const promotion = aGate({ run: 2, key: 'confirm-promotion' });
+      await store.openGate(promotion);
+      await store.openGate(aGate({ run: 2, key: 'confirm-rollout' }));
+
+      const read = await store.readHookState(SERVICE, [
+        'confirm-promotion',
+        'confirm-traffic-increase@10',
+        'confirm-promotion',
+      ]);
+
+      expect(read).toStrictEqual({
+        service: { service: SERVICE, runCount: 2 },
+        run: aRun({ number: 2 }),
+        gates: [promotion],
+      });
+    });
+
+    it('reads a service with no run yet (only paused) as a record without a run', async () => {
+      await store.setPaused(SERVICE, { by: 'U0ALICE', at: minute(1), reason: 'freeze' });
+
+      const read = await store.readHookState(SERVICE, ['confirm-promotion']);
+
+      expect(read.run).toBeUndefined();
+      expect(read.service?.paused?.reason).toBe('freeze');
+    });
+  });
+
   describe('Method: startRun', () => {
     it('stores the first run and makes it current', async () => {
       const run = aRun({ number: 1 });

@@ -9,6 +9,7 @@ import {
   openGate,
   quorumReached,
   rearm,
+  requestGateKeys,
 } from '../../shared/domain/gate';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import { aGate, aRun, aPolicy as basePolicy } from '../../testkit/builders';
@@ -56,6 +57,46 @@ describe('Function: gateKey', () => {
 
     // Assert
     expect(keys.size).toBe(weights.length);
+  });
+});
+
+describe('Function: requestGateKeys', () => {
+  const gates = (
+    traffic: { mode: 'auto' | 'manual'; fromWeight: number },
+    promotion: 'auto' | 'manual' = 'manual',
+  ) => ({
+    ...aPolicy().gates,
+    'confirm-traffic-increase': traffic,
+    'confirm-promotion': { mode: promotion },
+  });
+
+  it('names the manual traffic steps on the timeline, from fromWeight (step 20, max 50: 20, 40, 60)', () => {
+    const policy = aPolicy({
+      gates: gates({ mode: 'manual', fromWeight: 40 }),
+      analysis: { stepWeight: 20, maxWeight: 50 },
+    });
+
+    expect(requestGateKeys(policy, 'confirm-traffic-increase')).toEqual([
+      'confirm-traffic-increase@40',
+      'confirm-traffic-increase@60',
+    ]);
+  });
+
+  it('names a manual gate, and nothing for an automatic one or a hook that is not a gate', () => {
+    const policy = aPolicy({ gates: gates({ mode: 'auto', fromWeight: 0 }, 'manual') });
+
+    expect(requestGateKeys(policy, 'confirm-promotion')).toEqual(['confirm-promotion']);
+    expect(requestGateKeys(policy, 'confirm-traffic-increase')).toEqual([]);
+    expect(requestGateKeys(policy, 'rollout')).toEqual([]);
+  });
+
+  it('stays bounded for a timeline of one-percent steps', () => {
+    const policy = aPolicy({
+      gates: gates({ mode: 'manual', fromWeight: 0 }),
+      analysis: { stepWeight: 1, maxWeight: 100 },
+    });
+
+    expect(requestGateKeys(policy, 'confirm-traffic-increase')).toHaveLength(20);
   });
 });
 

@@ -1,0 +1,124 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
+import { createTable, DynamoStore } from '../../shared/adapters/dynamo-store';
+import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
+import type { HookCall, HookType } from '../../shared/domain/flagger';
+import type { ServicePolicy } from '../../shared/domain/policy';
+import { flaggerAnswer } from '../../shared/http/flagger-answer';
+import type { Job, Queue } from '../../shared/ports/queue';
+import { handleHook } from '../../shared/usecases/flagger-hook';
+import { aPolicy } from '../../testkit/builders';
+
+/*
+ * What a Flagger call costs in DynamoDB round trips, counted on the wire (every command the SDK client sends),
+ * against dynalite: a call that changes nothing (each tick of a waiting gate) is one BatchGetItem.
+ */
+const SERVICE = 'production/product-service';
+const T0 = Date.parse('2025-03-04T10:00:00.000Z');
+
+const queue: Queue = { send: async (_job: Job) => {} };
+
+/** A document client that records the name of every command it sends. */
+function counted(endpoint: string): { client: DynamoDBDocumentClient; sent: string[] } {
+  const client = documentClient(endpoint);
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return { client, sent };
+}
+
+describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
+  let dynalite: Dynalite;
+  let tables = 0;
+
+  beforeAll(async () => {
+    dynalite = await startDynalite({});
+  });
+  afterAll(() => dynalite.close());
+
+  /** A fresh table and two bot processes (Lambda containers) on it, each with its own store adapter. */
+  async function world(overrides: Partial<ServicePolicy> = {}) {
+    const tableName = `hook-reads-${++tables}`;
+    await createTable(dynamoClient(dynalite.endpoint), tableName);
+    const config: BotConfig = {
+      file: 'release-bot.yaml',
+      services: new Map([[SERVICE, aPolicy(overrides)]]),
+      clusters: {},
+      ...sectionDefaults(),
+    };
+    const process = () => {
+      const { client, sent } = counted(dynalite.endpoint);
+      const deps = { config, store: new DynamoStore({ client, tableName }), queue, now: () => new Date(T0) };
+      /** One Flagger call; what it sent to DynamoDB, and Flagger's answer. */
+      const call = async (hook: HookType, checksum = 'rev-1') => {
+        sent.length = 0;
+        const hookCall: HookCall = {
+          hook,
+          service: SERVICE,
+          phase: 'Progressing',
+          checksum,
+          metadata: {},
+          receivedAt: new Date(T0),
+        };
+        const answer = flaggerAnswer(await handleHook(deps, hookCall));
+        return { ...answer, sent: [...sent] };
+      };
+      return { call };
+    };
+    return { one: process(), two: process() };
+  }
+
+  it('a waiting confirm-promotion costs one BatchGetItem per tick once the process has seen the run', async () => {
+    const { one } = await world();
+    await one.call('confirm-promotion');
+
+    const tick = await one.call('confirm-promotion');
+
+    expect(tick.status).toBe(403);
+    expect(tick.message).toMatch(/^waiting for approval to promote/);
+    expect(tick.sent).toEqual(['BatchGetItemCommand']);
+  });
+
+  it('a process that never saw the service reads its record first: two round trips, then one', async () => {
+    const { one, two } = await world();
+    await one.call('confirm-promotion');
+
+    const first = await two.call('confirm-promotion');
+    const next = await two.call('confirm-promotion');
+
+    expect(first.sent).toEqual(['GetItemCommand', 'BatchGetItemCommand']);
+    expect(next.sent).toEqual(['BatchGetItemCommand']);
+  });
+
+  it('a release started by another process since is found: the record read alongside says the hint is stale', async () => {
+    const { one, two } = await world();
+    await one.call('confirm-promotion', 'rev-1');
+    await two.call('confirm-promotion', 'rev-2');
+
+    const tick = await one.call('confirm-promotion', 'rev-2');
+
+    expect(tick.message).toMatch(/release #2/);
+    expect(tick.sent).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+  });
+
+  it('a manual traffic step reads its gate with the run; a repeated rollout hook costs one too', async () => {
+    const { one } = await world({
+      gates: { ...aPolicy().gates, 'confirm-traffic-increase': { mode: 'manual', fromWeight: 0 } },
+    });
+    await one.call('confirm-traffic-increase');
+
+    const waiting = await one.call('confirm-traffic-increase');
+    await one.call('rollout');
+    const rollout = await one.call('rollout');
+
+    expect(waiting.message).toMatch(/^waiting for approval to/);
+    expect(waiting.sent).toEqual(['BatchGetItemCommand']);
+    expect(rollout.sent).toEqual(['BatchGetItemCommand']);
+  });
+});
