@@ -19,8 +19,17 @@ import type { StackSettings } from './settings';
 
 export type ReleaseBotStackProps = StackProps & { settings: StackSettings };
 
-/** The only DynamoDB calls shared/adapters/dynamo-store.ts makes (no Scan, Delete, Batch or transactions). */
-const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
+/**
+ * The only DynamoDB calls shared/adapters/dynamo-table.ts makes on Lambda (no Scan, Delete, batch writes or
+ * transactions); test/infra/access.test.ts checks the list against the commands that file sends.
+ */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+];
 
 /**
  * API Gateway (HTTP API) -> Flagger and Slack functions -> DynamoDB; slow work -> SQS FIFO -> worker -> Slack.

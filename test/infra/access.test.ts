@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { TABLE_ACTIONS } from '../../infra/release-bot-stack';
 import { actionsOf, configFile, functionOf, statementsOf, synth } from './synth';
 
 const EKS_CONFIG = `
@@ -19,6 +22,7 @@ describe('Least privilege', () => {
       const dynamo = statementsOf(template, fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
       expect(dynamo).toHaveLength(1);
       expect(actionsOf(dynamo)).toEqual([
+        'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
@@ -26,6 +30,24 @@ describe('Least privilege', () => {
       ]);
       expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^State/), 'Arn'] });
     }
+  });
+
+  it('grants every DynamoDB command the table adapter sends (a new one must be granted, or Lambda is refused)', () => {
+    const source = readFileSync(join(__dirname, '..', '..', 'shared', 'adapters', 'dynamo-table.ts'), 'utf8');
+    const operations = {
+      Get: 'GetItem',
+      BatchGet: 'BatchGetItem',
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Query: 'Query',
+      // The local outbox's only: the Lambda functions delete nothing.
+      Delete: undefined,
+    } as Record<string, string | undefined>;
+    const sent = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] ?? '');
+
+    expect(sent.filter((name) => !(name in operations))).toEqual([]);
+    const needed = sent.flatMap((name) => (operations[name] ? [`dynamodb:${operations[name]}`] : []));
+    expect([...new Set(needed)].sort()).toEqual([...TABLE_ACTIONS].sort());
   });
 
   it('lets the Flagger and Slack functions only send to the queue, and the worker only consume it', () => {
