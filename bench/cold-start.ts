@@ -18,8 +18,10 @@ const OUT = join(ROOT, '.build', 'bench');
 const LOCATOR = 'release-bot/production/config';
 const FLAGGER_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:release-bot/flagger-AbCdEf';
 const SLACK_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:release-bot/slack-AbCdEf';
+const ALERTMANAGER_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:release-bot/alertmanager-AbCdEf';
 
 /** Requests that need no DynamoDB or SQS: a wrong token, a missing signature, an empty batch. */
+// A wrong token still loads the configuration and the secret first (the handlers read both before checking).
 const FUNCTIONS = {
   flagger: {
     targets: 'under 400 KB, under 120 ms above bare Node',
@@ -28,6 +30,15 @@ const FUNCTIONS = {
       requestContext: { http: { method: 'POST' } },
       headers: {},
       body: '{"metadata":{"token":"x"}}',
+    },
+  },
+  alertmanager: {
+    targets: 'under 400 KB, under 120 ms above bare Node',
+    event: {
+      rawPath: '/alertmanager',
+      requestContext: { http: { method: 'POST' } },
+      headers: { authorization: 'Bearer not-the-token' },
+      body: '{"version":"4","status":"firing","alerts":[]}',
     },
   },
   slack: {
@@ -58,6 +69,7 @@ async function main(): Promise<void> {
     SLACK_SECRET,
     JSON.stringify({ SLACK_SIGNING_SECRET: 'benchmark-secret', SLACK_BOT_TOKEN: 'xoxb-bench' }),
   );
+  aws.secrets.set(ALERTMANAGER_SECRET, JSON.stringify({ ALERTMANAGER_TOKEN: 'benchmark-alertmanager-token' }));
   aws.configs.set(LOCATOR, readFileSync(join(ROOT, 'config', 'release-bot.yaml'), 'utf8'));
   const env = {
     PATH: process.env.PATH ?? '',
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
     QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs.fifo',
     FLAGGER_SECRET_ARN: FLAGGER_SECRET,
     SLACK_SECRET_ARN: SLACK_SECRET,
+    ALERTMANAGER_SECRET_ARN: ALERTMANAGER_SECRET,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
     AWS_SECRET_ACCESS_KEY: 'benchmark',
@@ -78,7 +91,7 @@ async function main(): Promise<void> {
   const bare = median(Array.from({ length: RUNS }, () => time(() => execFileSync('node', ['-e', '0'], { env }))));
   console.log(`node ${node}, NODE_OPTIONS=${BUNDLE.environment.NODE_OPTIONS}, ${RUNS} cold starts each (medians)`);
   console.log(`bare \`node -e 0\`: ${bare} ms`);
-  console.log('function  bundle    import   first call  process total  above bare  answer  target');
+  console.log('function      bundle    import   first call  process total  above bare  answer  target');
   try {
     for (const [name, { event, targets }] of Object.entries(FUNCTIONS)) {
       const file = join(OUT, `${name}.mjs`);
@@ -89,7 +102,7 @@ async function main(): Promise<void> {
       const kb = Math.round(statSync(file).size / 1024);
       console.log(
         [
-          name.padEnd(9),
+          name.padEnd(13),
           `${kb} KB`.padEnd(9),
           `${m('importMs')} ms`.padEnd(8),
           `${m('callMs')} ms`.padEnd(11),
