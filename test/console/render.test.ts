@@ -31,6 +31,10 @@ describe('Function: mrkdwn (the console renderer)', () => {
     );
   });
 
+  it('keeps a code span whole between a stray < and > (found by the property below)', () => {
+    expect(mrkdwn('<`<`>')).toBe('&lt;<code>&lt;</code>&gt;');
+  });
+
   it('links only http and https: a javascript: link is shown as text', () => {
     const html = mrkdwn('<javascript:alert(1)|click me>');
 

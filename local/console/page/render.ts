@@ -69,7 +69,8 @@ export function mrkdwn(text: string): string {
     // Markup the bot wrote is never split by another rule: placeholders, filled in at the end.
     .replace(/```([\s\S]*?)```/g, (_, body: string) => keep(`<pre>${escapeHtml(unSlack(body))}</pre>`))
     .replace(/`([^`\n]+)`/g, (_, body: string) => keep(`<code>${escapeHtml(unSlack(body))}</code>`))
-    .replace(/<([^<>\n]+)>/g, (_, inner: string) => keep(token(inner)));
+    // A token never spans a code placeholder: `<` `x` `>` around a code span are text.
+    .replace(/<([^<>\n\uE000]+)>/g, (_, inner: string) => keep(token(inner)));
   out = escapeHtml(unSlack(out))
     .replace(/(^|[\s(>])\*([^*\n]+)\*(?=$|[\s).,:;!?])/gm, '$1<b>$2</b>')
     .replace(/(^|[\s(>])_([^_\n]+)_(?=$|[\s).,:;!?])/gm, '$1<i>$2</i>')
