@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeArgs } from '../local/console/web-api';
 
 export interface SlackCall {
   method: string;
@@ -68,7 +69,7 @@ export class FakeSlack {
           return;
         }
         const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
-        const args = decode(body.toString('utf8'), contentType);
+        const args = decodeArgs(body.toString('utf8'), contentType) ?? {};
         const fault = this.faults.get(method);
         const result = fault?.error ? { ok: false, error: fault.error } : this.answer(method, args);
         this.calls.push({ method, args, result });
@@ -184,14 +185,4 @@ export class FakeSlack {
         return { ok: false, error: 'unknown_method' };
     }
   }
-}
-
-function decode(body: string, contentType: string): Record<string, unknown> {
-  const raw: Record<string, unknown> = contentType.includes('json')
-    ? (JSON.parse(body || '{}') as Record<string, unknown>)
-    : Object.fromEntries(new URLSearchParams(body));
-  for (const key of ['blocks', 'view', 'files']) {
-    if (typeof raw[key] === 'string') raw[key] = JSON.parse(raw[key] as string);
-  }
-  return raw;
 }

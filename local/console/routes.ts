@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type ActTarget, act, actSchema } from './act';
+import type { ConsoleState } from './page/protocol';
 import type { Workspace } from './workspace';
 
 /**
@@ -69,7 +70,12 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       return true;
     }
     if (route === 'GET /console/state') {
-      json(res, 200, { ...options.workspace.snapshot(), users: options.users(), channels: options.channels() });
+      const state: ConsoleState = {
+        ...options.workspace.snapshot(),
+        users: options.users(),
+        channels: options.channels(),
+      };
+      json(res, 200, state);
     } else if (route === 'GET /console/events') {
       if (listeners >= (options.maxListeners ?? 20)) answer(res, 429, 'Too many console pages are open; close one.');
       else stream(req, res);

@@ -140,7 +140,7 @@ export async function startWebApi(workspace: Workspace): Promise<WebApi> {
         return res.end(answer ?? 'No such upload.');
       }
       const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const args = decode(body.toString('utf8'), contentType);
+      const args = decodeArgs(body.toString('utf8'), contentType);
       if (!same(bearer, token) && !same(String(args?.token ?? ''), token))
         return reply(res, 200, { ok: false, error: 'not_authed' });
       if (!args) return reply(res, 200, { ok: false, error: 'invalid_form_data' });
@@ -176,8 +176,11 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
   });
 }
 
-/** Form or JSON arguments, with Block Kit fields parsed back to JSON; undefined when they cannot be read. */
-function decode(body: string, contentType: string): Record<string, unknown> | undefined {
+/**
+ * A Web API call's arguments as Slack reads them, form or JSON, with Block Kit fields parsed back to JSON; undefined
+ * when they cannot be read. The tests' fake Slack reads them the same way.
+ */
+export function decodeArgs(body: string, contentType: string): Record<string, unknown> | undefined {
   try {
     const raw: Record<string, unknown> = contentType.includes('json')
       ? (JSON.parse(body || '{}') as Record<string, unknown>)

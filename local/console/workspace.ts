@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { ConsoleChange, ConsoleFile, ConsoleMessage, ConsoleView, FlaggerCall } from './page/protocol';
 
 /**
  * The chat console's stand-in for a Slack workspace: what the bot posted, edited, uploaded and opened, kept in
@@ -8,49 +9,7 @@ import { EventEmitter } from 'node:events';
  * files go first, as a busy channel scrolls them away.
  */
 
-export interface ConsoleFile {
-  id: string;
-  filename: string;
-  title: string;
-  altText: string;
-  bytes: number;
-}
-
-export interface ConsoleMessage {
-  channel: string;
-  ts: string;
-  threadTs?: string;
-  text: string;
-  blocks?: unknown[];
-  files?: ConsoleFile[];
-  /** An ephemeral message, seen only by this user. */
-  onlyFor?: string;
-  /** How many times the bot edited it. */
-  edits: number;
-}
-
-export interface ConsoleView {
-  id: string;
-  user: string;
-  view: Record<string, unknown>;
-  /** What the bot answered the last submission with, per input block ("errors"). */
-  errors?: Record<string, string>;
-}
-
-/** What a Flagger webhook was answered, as the server's tap saw it. */
-export interface FlaggerCall {
-  at: string;
-  hook: string;
-  canary: string;
-  phase: string;
-  status: number;
-  answer: string;
-}
-
-export type ConsoleChange =
-  | { kind: 'message'; message: ConsoleMessage }
-  | { kind: 'view'; user: string; view: ConsoleView | null }
-  | { kind: 'flagger'; call: FlaggerCall };
+export type { ConsoleChange, ConsoleFile, ConsoleMessage, ConsoleView, FlaggerCall } from './page/protocol';
 
 export interface WorkspaceLimits {
   messages: number;

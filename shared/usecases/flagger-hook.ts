@@ -6,7 +6,6 @@ import { type HookOutcome, runRef } from '../domain/outcomes';
 import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
 import { canRollBack, deployersOf, type Run } from '../domain/release';
 import { ROLLBACK_EXECUTION } from '../domain/runbook';
-import type { ServiceRecord } from '../ports/store';
 import { type Placed, recordHook, reportRunChanges, updateRun } from './current-run';
 import { type CoreDeps, publish } from './deps';
 import { startRunbook } from './runbook-start';

@@ -3,34 +3,14 @@
  * dialogs go back as acts, which the server signs and sends to the bot as Slack would. Every HTML string comes from
  * ./render.ts, which escapes all text.
  */
-import { message, modal, type RenderedMessage, type RenderedView } from './render';
-
-interface Message extends RenderedMessage {
-  channel: string;
-  threadTs?: string;
-}
-interface View extends RenderedView {
-  user: string;
-}
-interface FlaggerCall {
-  at: string;
-  hook: string;
-  canary: string;
-  phase: string;
-  status: number;
-  answer: string;
-}
-interface State {
-  messages: Message[];
-  views: View[];
-  flagger: FlaggerCall[];
-  users: { id: string; label: string }[];
-  channels: string[];
-}
-type Change =
-  | { kind: 'message'; message: Message }
-  | { kind: 'view'; user: string; view: View | null }
-  | { kind: 'flagger'; call: FlaggerCall };
+import type {
+  ConsoleChange as Change,
+  FlaggerCall,
+  ConsoleMessage as Message,
+  ConsoleState as State,
+  ConsoleView as View,
+} from './protocol';
+import { message, modal, type RenderedView } from './render';
 
 const token = document.querySelector<HTMLMetaElement>('meta[name="console-token"]')?.content ?? '';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -91,7 +71,7 @@ function renderMessages(): void {
 
 function renderModal(): void {
   const open = views.get(actingAs());
-  $('modal').innerHTML = open ? modal(open) : '';
+  $('modal').innerHTML = open ? modal(open as RenderedView) : '';
 }
 
 function renderFlagger(): void {
