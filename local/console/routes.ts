@@ -1,7 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { sameSecret } from '../../shared/http/flagger-edge';
 import { type ActTarget, act, actSchema } from './act';
 import type { ConsoleState } from './page/protocol';
 import type { Workspace } from './workspace';
@@ -65,7 +66,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       return true;
     }
     // Everything else reads or changes the workspace: the page's token, in a header or (EventSource, img) the query.
-    if (!same(String(req.headers['x-console-token'] ?? url.searchParams.get('token') ?? ''), token)) {
+    if (!sameSecret(String(req.headers['x-console-token'] ?? url.searchParams.get('token') ?? ''), token)) {
       answer(res, 401, 'Open the console from the link npm start printed: this request has no valid console token.');
       return true;
     }
@@ -173,9 +174,3 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 const answer = (res: ServerResponse, status: number, sentence: string) =>
   send(res, status, 'text/plain; charset=utf-8', `${sentence}\n`);
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}

@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sameSecret } from '../../shared/http/flagger-edge';
 import type { Workspace } from './workspace';
 
 /**
@@ -117,7 +118,7 @@ export async function startWebApi(workspace: Workspace): Promise<WebApi> {
   const upload = async (path: string, body: Buffer, contentType: string): Promise<string | undefined> => {
     const [, , id = '', secret = ''] = path.split('/');
     const target = pending.get(id);
-    if (!target || !same(target.secret, secret)) return undefined;
+    if (!target || !sameSecret(secret, target.secret)) return undefined;
     let bytes = body;
     if (contentType.includes('multipart/form-data')) {
       const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
@@ -141,7 +142,7 @@ export async function startWebApi(workspace: Workspace): Promise<WebApi> {
       }
       const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
       const args = decodeArgs(body.toString('utf8'), contentType);
-      if (!same(bearer, token) && !same(String(args?.token ?? ''), token))
+      if (!sameSecret(bearer, token) && !sameSecret(String(args?.token ?? ''), token))
         return reply(res, 200, { ok: false, error: 'not_authed' });
       if (!args) return reply(res, 200, { ok: false, error: 'invalid_form_data' });
       reply(res, 200, call(path.replace(/^\/api\//, ''), args));
@@ -197,10 +198,4 @@ export function decodeArgs(body: string, contentType: string): Record<string, un
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
