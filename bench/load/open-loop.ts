@@ -1,0 +1,89 @@
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+/** Flagger's default webhook timeout: an answer later than this is a refusal, whatever it says. */
+export const FLAGGER_TIMEOUT_MS = 10_000;
+
+export interface LoadResult {
+  /** Milliseconds from when each request was due to when its answer had fully arrived. */
+  latencies: number[];
+  statuses: Map<number, number>;
+  timeouts: number;
+  errors: number;
+}
+
+/**
+ * Open-loop load: request i is due at start + i / rate whether or not earlier ones were answered (as Flagger's
+ * ticks are), and its latency counts from when it was due, so a server that falls behind is charged for the
+ * queue it builds (no coordinated omission).
+ */
+export async function openLoop(options: {
+  url: string;
+  rate: number;
+  seconds: number;
+  body: (i: number) => string;
+}): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const result: LoadResult = { latencies: [], statuses: new Map(), timeouts: 0, errors: 0 };
+  const total = Math.round(options.rate * options.seconds);
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((done) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
+      for (; sent < due; sent++) pending.push(send(agent, options, sent, start + (sent * 1000) / options.rate, result));
+      if (sent < total) setTimeout(tick, 1);
+      else done();
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  agent.destroy();
+  return result;
+}
+
+function send(
+  agent: Agent,
+  options: { url: string; body: (i: number) => string },
+  i: number,
+  dueAt: number,
+  result: LoadResult,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const body = options.body(i);
+    const req = request(
+      options.url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: FLAGGER_TIMEOUT_MS,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          result.latencies.push(performance.now() - dueAt);
+          result.statuses.set(res.statusCode ?? 0, (result.statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+          resolve();
+        });
+      },
+    );
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      result.timeouts++;
+      req.destroy();
+    });
+    req.on('error', () => {
+      if (!timedOut) result.errors++;
+      resolve();
+    });
+    req.end(body);
+  });
+}
+
+export function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}

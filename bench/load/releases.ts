@@ -1,0 +1,24 @@
+import { FLAGGER_TOKEN } from '../../testkit/bot';
+
+/** The canaries under load: `services` of them in namespace `load`, each with a manual promotion gate. */
+export const serviceName = (i: number, services: number) => `svc-${String(i % services).padStart(4, '0')}`;
+
+export function loadConfig(services: number): string {
+  const entries = Array.from(
+    { length: services },
+    (_, i) =>
+      `  load/${serviceName(i, services)}:\n    channel: C0LOAD${String(i).padStart(5, '0')}\n` +
+      '    approvers: { users: [U0APPROVER1] }\n    gates: { confirm-promotion: manual }\n',
+  );
+  return `services:\n${entries.join('')}`;
+}
+
+/** Flagger's confirm-promotion payload for the i-th call, round robin over the canaries. */
+export const confirmPromotion = (i: number, services: number): string =>
+  JSON.stringify({
+    name: serviceName(i, services),
+    namespace: 'load',
+    phase: 'Progressing',
+    checksum: 'rev-1',
+    metadata: { token: FLAGGER_TOKEN },
+  });

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A server under load, in its own process (the load generator must not share its event loop). */
+export interface Target {
+  url: string;
+  /** Resident memory of the target's process, in MiB. */
+  rssMiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Bare Node answering every request 403 with a sentence, as fast as Node's HTTP server goes: the baseline. */
+export const BARE_SERVER = `
+  require('node:http').createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = 'waiting for approval; the gate stays closed';
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  }).listen(0, '127.0.0.1', function () {
+    console.log(JSON.stringify({ ready: 'http://127.0.0.1:' + this.address().port }));
+  });
+  process.on('message', (m) => { if (m === 'rss') process.send(process.memoryUsage().rss); });`;
+
+export const startBare = () => startTarget(process.execPath, ['-e', BARE_SERVER]);
+
+/** The local bot as `npm start` runs it, with `services` canaries each waiting at a manual promotion gate. */
+export const startBot = (services: number, env: Record<string, string> = {}) =>
+  startTarget(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(__dirname, 'bot-target.ts')], {
+    SERVICES: String(services),
+    ...env,
+  });
+
+async function startTarget(command: string, args: string[], env: Record<string, string> = {}): Promise<Target> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  // Its log lines are read and dropped (a full pipe would stall it); the line {"ready": url} says it listens.
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.startsWith('{"ready":')) resolve((JSON.parse(line) as { ready: string }).ready);
+    });
+    child.once('exit', (code) => reject(new Error(`the target exited with ${code} before it listened`)));
+  });
+  return { url, rssMiB: () => rssOf(child), stop: () => stop(child) };
+}
+
+async function rssOf(child: ChildProcess): Promise<number> {
+  const answer = once(child, 'message');
+  child.send('rss');
+  const [bytes] = await answer;
+  return Math.round(Number(bytes) / 1024 / 1024);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
