@@ -11,6 +11,7 @@ import { type Route, routeList, routeOf } from '../shared/http/routes';
 import { ALERTMANAGER_FAILURES, FailureCounter, FLAGGER_FAILURES } from '../shared/observability/failure-counter';
 import { logger } from '../shared/observability/logger';
 import type { Deps } from '../shared/usecases/deps';
+import { FLAGGER_CALLS_SHED, FlaggerAdmission } from './admission';
 import { send, sendRaw, toLambdaEvent } from './http-adapter';
 import { LocalStartError } from './start-errors';
 
@@ -46,6 +47,8 @@ export interface ServerOptions {
   failures?: FailureCounter;
   /** The chat console: answers its own paths (true) before the bot's routes. */
   console?: { handle(req: IncomingMessage, res: ServerResponse): boolean };
+  /** Flagger calls in flight past which gate and rollback calls are refused at once (FLAGGER_IN_FLIGHT_LIMIT). */
+  flaggerInFlightLimit?: number;
   /** Told every Flagger webhook and what it was answered (the console's Flagger panel). */
   onFlaggerAnswer?: (event: APIGatewayProxyEventV2, answer: HttpResult) => void;
 }
@@ -69,11 +72,14 @@ export async function startServer(
     slack: slackHandler(options.deps, options.slack),
     local: async (event) => localAnswer(event.rawPath, failures),
   };
+  const admission = new FlaggerAdmission(failures, options.flaggerInFlightLimit);
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     const found = routeOf(event.rawPath);
-    const answer = found
-      ? await handlers[found.handler](event)
-      : errorResponse(new NotFoundError(`Not found. Endpoints: ${routeList()}.`));
+    const answer = !found
+      ? errorResponse(new NotFoundError(`Not found. Endpoints: ${routeList()}.`))
+      : found.handler === 'flagger'
+        ? await admission.run(event.rawPath, () => handlers.flagger(event))
+        : await handlers[found.handler](event);
     if (found?.handler === 'flagger') options.onFlaggerAnswer?.(event, answer);
     // API Gateway sends its request id back in this header; so does the local server, to find the log lines.
     return { ...answer, headers: { ...answer.headers, 'apigw-requestid': event.requestContext.requestId } };
@@ -126,7 +132,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /** The routes only `npm start` has: a health check, and the failure counts an operator (or Prometheus) reads. */
 function localAnswer(path: string, failures: FailureCounter): HttpResult {
-  if (path === '/metrics') return text(200, failures.exposition([FLAGGER_FAILURES, ALERTMANAGER_FAILURES]));
+  if (path === '/metrics')
+    return text(200, failures.exposition([FLAGGER_FAILURES, ALERTMANAGER_FAILURES, FLAGGER_CALLS_SHED]));
   return text(200, 'ok');
 }
 

@@ -7,7 +7,8 @@ export const FLAGGER_TIMEOUT_MS = 10_000;
 export interface LoadResult {
   /** Milliseconds from when each request was due to when its answer had fully arrived. */
   latencies: number[];
-  statuses: Map<number, number>;
+  /** How many answers of each kind (`label`'s name for a status and body). */
+  answers: Map<string, number>;
   timeouts: number;
   errors: number;
 }
@@ -22,9 +23,10 @@ export async function openLoop(options: {
   rate: number;
   seconds: number;
   body: (i: number) => string;
+  label?: (status: number, body: string) => string;
 }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-  const result: LoadResult = { latencies: [], statuses: new Map(), timeouts: 0, errors: 0 };
+  const result: LoadResult = { latencies: [], answers: new Map(), timeouts: 0, errors: 0 };
   const total = Math.round(options.rate * options.seconds);
   const pending: Promise<void>[] = [];
   const start = performance.now();
@@ -45,7 +47,7 @@ export async function openLoop(options: {
 
 function send(
   agent: Agent,
-  options: { url: string; body: (i: number) => string },
+  options: { url: string; body: (i: number) => string; label?: (status: number, body: string) => string },
   i: number,
   dueAt: number,
   result: LoadResult,
@@ -61,10 +63,15 @@ function send(
         timeout: FLAGGER_TIMEOUT_MS,
       },
       (res) => {
-        res.resume();
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
         res.on('end', () => {
           result.latencies.push(performance.now() - dueAt);
-          result.statuses.set(res.statusCode ?? 0, (result.statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+          const kind = options.label?.(res.statusCode ?? 0, text) ?? String(res.statusCode);
+          result.answers.set(kind, (result.answers.get(kind) ?? 0) + 1);
           resolve();
         });
       },

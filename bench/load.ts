@@ -1,0 +1,71 @@
+import { FLAGGER_TIMEOUT_MS, type LoadResult, openLoop, percentile } from './load/open-loop';
+import { confirmPromotion } from './load/releases';
+import { startBare, startBot, type Target } from './load/targets';
+
+/**
+ * Open-loop load on the local bot (`npm start`'s composition): confirm-promotion ticks of SERVICES canaries whose
+ * gates wait for approval, at fixed rates, next to a bare Node server answering 403 at the same rates in the same
+ * run. Each server runs in its own process; this one only sends. Bounded: SECONDS per rate, loopback only.
+ */
+const RATES = (process.env.RATES ?? '100,250,500,1000').split(',').map(Number);
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const SERVICES = Number(process.env.SERVICES ?? 200);
+
+async function main(): Promise<void> {
+  console.log(
+    `node ${process.version}, ${SERVICES} canaries waiting at a manual gate, ${SECONDS} s per rate, open loop`,
+  );
+  const bare = await measure(await startBare());
+  const bot = await measure(await startBot(SERVICES));
+  console.log('rate/s   bare p50   bare p99    bot p50    bot p99   p99 ratio    bot max  answers (bot)');
+  for (const rate of RATES) {
+    const [b, r] = [bare.get(rate), bot.get(rate)] as [LoadResult, LoadResult];
+    const ms = (v: number) => `${v.toFixed(1)} ms`.padStart(10);
+    console.log(
+      [
+        String(rate).padEnd(6),
+        ms(percentile(b.latencies, 0.5)),
+        ms(percentile(b.latencies, 0.99)),
+        ms(percentile(r.latencies, 0.5)),
+        ms(percentile(r.latencies, 0.99)),
+        `${(percentile(r.latencies, 0.99) / percentile(b.latencies, 0.99)).toFixed(1)} x`.padStart(11),
+        ms(percentile(r.latencies, 1)),
+        ` ${answers(r)}`,
+      ].join(' '),
+    );
+  }
+  console.log(`targets: bot p99 within 10 x bare Node at 500/s; no answer slower than 1000 ms at any rate`);
+}
+
+/** Every rate against one target, a second of rest between rates; then its memory. */
+async function measure(target: Target): Promise<Map<number, LoadResult>> {
+  const results = new Map<number, LoadResult>();
+  try {
+    for (const rate of RATES) {
+      const url = `${target.url}/flagger/confirm-promotion`;
+      const body = (i: number) => confirmPromotion(i, SERVICES);
+      results.set(rate, await openLoop({ url, rate, seconds: SECONDS, body, label }));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } finally {
+    await target.stop();
+  }
+  return results;
+}
+
+/** A refusal for load (backpressure) told apart from the gate's own "waiting for approval". */
+const label = (status: number, body: string) =>
+  body.startsWith('release-bot is busy') ? `${status} busy` : `${status}`;
+
+/** Answer counts, and the calls Flagger would have counted as refusals by timeout. */
+function answers(result: LoadResult): string {
+  const statuses = [...result.answers].map(([kind, n]) => `${n} x ${kind}`);
+  if (result.timeouts) statuses.push(`${result.timeouts} past ${FLAGGER_TIMEOUT_MS / 1000} s`);
+  if (result.errors) statuses.push(`${result.errors} failed`);
+  return statuses.join(', ');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+import type { Server } from 'node:http';
+import { FlaggerAdmission } from '../../local/admission';
+import { startServer } from '../../local/server';
+import { text } from '../../shared/http/responses';
+import { FailureCounter } from '../../shared/observability/failure-counter';
+import type { ReleaseStore } from '../../shared/ports/store';
+import { type Harness, payload, SIGNING_SECRET, startHarness } from '../../testkit/bot';
+import { captureLogs } from '../observability/capture-logs';
+
+/** A handler answer that waits until the test lets it go. */
+function held() {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const answer = async () => {
+    await gate;
+    return text(200, 'answered');
+  };
+  return { release, answer };
+}
+
+describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
+  it('refuses gate and rollback calls past the limit at once, with a sentence, and counts them', async () => {
+    const counter = new FailureCounter();
+    const admission = new FlaggerAdmission(counter, 2);
+    const one = held();
+    const two = held();
+    const first = admission.run('/flagger/confirm-promotion', one.answer);
+    const second = admission.run('/flagger/confirm-rollout', two.answer);
+    const logs = captureLogs();
+    const shed = await Promise.all([
+      admission.run('/flagger/confirm-promotion', async () => text(200, 'must not run')),
+      admission.run('/flagger/confirm-traffic-increase', async () => text(200, 'must not run')),
+      admission.run('/flagger/rollback', async () => text(200, 'must not run')),
+    ]).finally(logs.restore);
+
+    expect(shed.map((a) => a.statusCode)).toEqual([403, 403, 403]);
+    expect(shed[0]?.body).toBe(
+      'release-bot is busy (2 Flagger calls in flight) and did not look at this confirm-promotion call: ' +
+        'the gate stays closed, and Flagger asks again at its next interval.\n',
+    );
+    expect(shed[2]?.body).toContain('no rollback is signalled on this tick');
+    expect(counter.get('FlaggerCallsShed')).toBe(3);
+    // One warning for the burst, not a line per refused call.
+    expect(logs.lines().filter((l) => l.level === 'WARN')).toHaveLength(1);
+    one.release();
+    two.release();
+    expect((await first).body).toBe('answered\n');
+    expect((await second).body).toBe('answered\n');
+  });
+
+  it('never refuses the hooks whose refusal is a failed check or a lost event', async () => {
+    const admission = new FlaggerAdmission(new FailureCounter(), 1);
+    const busy = held();
+    const running = admission.run('/flagger/confirm-promotion', busy.answer);
+    for (const hook of ['pre-rollout', 'rollout', 'post-rollout', 'event']) {
+      expect((await admission.run(`/flagger/${hook}`, async () => text(200, hook))).body).toBe(`${hook}\n`);
+    }
+    busy.release();
+    await running;
+  });
+
+  it('admits again once calls finish, also calls that failed', async () => {
+    const admission = new FlaggerAdmission(new FailureCounter(), 1);
+    await expect(
+      admission.run('/flagger/confirm-promotion', () => Promise.reject(new Error('store down'))),
+    ).rejects.toThrow('store down');
+    const next = await admission.run('/flagger/confirm-promotion', async () => text(200, 'admitted'));
+
+    expect(next.body).toBe('admitted\n');
+  });
+});
+
+describe('Backpressure on the local server', () => {
+  let h: Harness;
+  let slow: { server: Server; url: string };
+  let releaseStore: () => void = () => undefined;
+  let reachedStore = 0;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const stalled = new Promise<void>((resolve) => {
+      releaseStore = resolve;
+    });
+    // A store that answers only when the test says so: the calls it holds stay in flight.
+    const held = new Proxy(h.bot.deps.store, {
+      get: (target, key) => {
+        const value = target[key as keyof ReleaseStore];
+        return typeof value === 'function'
+          ? async (...args: unknown[]) => {
+              reachedStore++;
+              await stalled;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            }
+          : value;
+      },
+    });
+    slow = await startServer({
+      deps: { ...h.bot.deps, store: held },
+      port: 0,
+      flaggerToken: h.bot.flaggerToken,
+      slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token' },
+      flaggerInFlightLimit: 2,
+    });
+  });
+
+  afterAll(async () => {
+    releaseStore();
+    await new Promise((resolve) => slow.server.close(resolve));
+    await h.stop();
+  });
+
+  const call = (hook: string) =>
+    fetch(`${slow.url}/flagger/${hook}`, { method: 'POST', body: JSON.stringify(payload('Progressing', 'rev-1')) });
+
+  it('answers the third waiting gate call 403 at once while two wait on the store, and shows the count', async () => {
+    const waiting = [call('confirm-promotion'), call('confirm-promotion')];
+    while (reachedStore < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const logs = captureLogs();
+    const third = await call('confirm-promotion').finally(logs.restore);
+
+    expect(third.status).toBe(403);
+    expect(await third.text()).toContain('release-bot is busy (2 Flagger calls in flight)');
+    const metrics = await (await fetch(`${slow.url}/metrics`)).text();
+    expect(metrics).toContain('release_bot_flagger_calls_shed_total 1');
+
+    releaseStore();
+    const answers = await Promise.all(waiting.map(async (r) => (await r).text()));
+    expect(answers.every((a) => a.includes('waiting for approval'))).toBe(true);
+  });
+});
