@@ -1,3 +1,4 @@
+import { lambdaLine, lambdaShaped } from './load/lambda';
 import { FLAGGER_TIMEOUT_MS, type LoadResult, openLoop, percentile } from './load/open-loop';
 import { confirmPromotion } from './load/releases';
 import { startBare, startBot, type Target } from './load/targets';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
     );
   }
   console.log(`targets: bot p99 within 10 x bare Node at 500/s; no answer slower than 1000 ms at any rate`);
+  console.log(`Lambda-shaped (the Flagger function's handler per request, dynalite as DynamoDB):`);
+  console.log(`  ${lambdaLine(await lambdaShaped(SERVICES, Number(process.env.LAMBDA_CALLS ?? 2000)))}`);
 }
 
 /** Every rate against one target, a second of rest between rates; then its memory. */
