@@ -1,6 +1,7 @@
 import { lambdaLine, lambdaShaped } from './load/lambda';
 import { FLAGGER_TIMEOUT_MS, type LoadResult, openLoop, percentile } from './load/open-loop';
 import { confirmPromotion } from './load/releases';
+import { slackBurst } from './load/slack';
 import { startBare, startBot, type Target } from './load/targets';
 
 /**
@@ -17,7 +18,10 @@ async function main(): Promise<void> {
     `node ${process.version}, ${SERVICES} canaries waiting at a manual gate, ${SECONDS} s per rate, open loop`,
   );
   const bare = await measure(await startBare());
-  const bot = await measure(await startBot(SERVICES));
+  const target = await startBot(SERVICES);
+  const bot = await measure(target, false);
+  const burst = await slackBurst(target, 50, SERVICES);
+  await target.stop();
   console.log('rate/s   bare p50   bare p99    bot p50    bot p99   p99 ratio    bot max  answers (bot)');
   for (const rate of RATES) {
     const [b, r] = [bare.get(rate), bot.get(rate)] as [LoadResult, LoadResult];
@@ -36,12 +40,14 @@ async function main(): Promise<void> {
     );
   }
   console.log(`targets: bot p99 within 10 x bare Node at 500/s; no answer slower than 1000 ms at any rate`);
+  console.log('Slack under load (the same bot, after the Flagger load):');
+  for (const line of burst) console.log(`  ${line}`);
   console.log(`Lambda-shaped (the Flagger function's handler per request, dynalite as DynamoDB):`);
   console.log(`  ${lambdaLine(await lambdaShaped(SERVICES, Number(process.env.LAMBDA_CALLS ?? 2000)))}`);
 }
 
 /** Every rate against one target, a second of rest between rates; then its memory. */
-async function measure(target: Target): Promise<Map<number, LoadResult>> {
+async function measure(target: Target, stop = true): Promise<Map<number, LoadResult>> {
   const results = new Map<number, LoadResult>();
   try {
     for (const rate of RATES) {
@@ -51,7 +57,7 @@ async function measure(target: Target): Promise<Map<number, LoadResult>> {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   } finally {
-    await target.stop();
+    if (stop) await target.stop();
   }
   return results;
 }

@@ -7,11 +7,12 @@ import { logger } from '../shared/observability/logger';
 export const FLAGGER_CALLS_SHED = 'FlaggerCallsShed';
 
 /**
- * Past this many Flagger calls in flight, one process is behind: each new call would only wait longer, towards
- * Flagger's 10 s timeout, after which every gate in the fleet counts as refused. Measured (`npm run bench:load`):
- * one call is served in about 1-2 ms, so 64 in flight is a wait of well under a second.
+ * Past either limit one process is behind, and each new call would only wait longer, towards Flagger's 10 s
+ * timeout, after which every gate in the fleet counts as refused. Calls in flight bound the waits on the store;
+ * the event loop's delay bounds the wait for the CPU, which is where an overloaded bot queues most (requests wait
+ * to be read before any handler sees them; `npm run bench:load`).
  */
-export const FLAGGER_IN_FLIGHT_LIMIT = 64;
+export const LIMITS = { inFlight: 64, loopDelayMs: 50 };
 
 /**
  * The hooks whose refusal only means "not yet": a gate stays closed, or no rollback is signalled on this tick, and
@@ -28,13 +29,15 @@ export class FlaggerAdmission {
 
   constructor(
     private readonly counter: FailureCounter,
-    private readonly limit = FLAGGER_IN_FLIGHT_LIMIT,
+    private readonly limits = LIMITS,
+    /** How late the event loop runs now, in ms. */
+    private readonly loopDelay: () => number = () => 0,
     private readonly now: () => number = Date.now,
   ) {}
 
   async run(path: string, answer: () => Promise<HttpResult>): Promise<HttpResult> {
     const hook = /^\/flagger\/([^/]+)\/?$/.exec(path)?.[1] as HookType | undefined;
-    if (this.inFlight >= this.limit && hook && SHEDDABLE.includes(hook)) return this.shed(hook);
+    if (hook && SHEDDABLE.includes(hook) && this.busy()) return this.shed(hook);
     this.inFlight++;
     try {
       return await answer();
@@ -43,18 +46,40 @@ export class FlaggerAdmission {
     }
   }
 
+  private busy(): boolean {
+    return this.inFlight >= this.limits.inFlight || this.loopDelay() >= this.limits.loopDelayMs;
+  }
+
   private shed(hook: HookType): HttpResult {
     this.counter.count(FLAGGER_CALLS_SHED);
+    const load = { inFlight: this.inFlight, loopDelayMs: Math.round(this.loopDelay()) };
     // A warning every 10 s at most: under overload, a line per refused call would be more work for a busy process.
     if (this.now() - this.lastWarned >= 10_000) {
       this.lastWarned = this.now();
-      logger.warn('Flagger calls refused: too many in flight', { limit: this.limit, hook });
+      logger.warn('Flagger calls refused: release-bot is busy', { ...load, limits: this.limits, hook });
     }
     const meaning = hook === 'rollback' ? 'no rollback is signalled on this tick' : 'the gate stays closed';
     return text(
       403,
-      `release-bot is busy (${this.limit} Flagger calls in flight) and did not look at this ${hook} call: ` +
-        `${meaning}, and Flagger asks again at its next interval.`,
+      `release-bot is busy (${load.inFlight} Flagger calls in flight, event loop ${load.loopDelayMs} ms late) and ` +
+        `did not look at this ${hook} call: ${meaning}, and Flagger asks again at its next interval.`,
     );
   }
+}
+
+/**
+ * How late the event loop runs: a timer due every 10 ms, and how late it fired last. Read between firings, it
+ * also counts how overdue the next firing is: one turn of a loop that is behind can read hundreds of requests
+ * before any timer runs, and those requests must see that it is late. `stop` ends the timer.
+ */
+export function loopDelayMonitor(everyMs = 10): { delay: () => number; stop: () => void } {
+  let fired = 0;
+  let due = performance.now() + everyMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    fired = Math.max(0, now - due);
+    due = now + everyMs;
+  }, everyMs);
+  timer.unref();
+  return { delay: () => Math.max(fired, performance.now() - due), stop: () => clearInterval(timer) };
 }

@@ -11,7 +11,7 @@ import { type Route, routeList, routeOf } from '../shared/http/routes';
 import { ALERTMANAGER_FAILURES, FailureCounter, FLAGGER_FAILURES } from '../shared/observability/failure-counter';
 import { logger } from '../shared/observability/logger';
 import type { Deps } from '../shared/usecases/deps';
-import { FLAGGER_CALLS_SHED, FlaggerAdmission } from './admission';
+import { FLAGGER_CALLS_SHED, FlaggerAdmission, type LIMITS, loopDelayMonitor } from './admission';
 import { send, sendRaw, toLambdaEvent } from './http-adapter';
 import { LocalStartError } from './start-errors';
 
@@ -47,8 +47,8 @@ export interface ServerOptions {
   failures?: FailureCounter;
   /** The chat console: answers its own paths (true) before the bot's routes. */
   console?: { handle(req: IncomingMessage, res: ServerResponse): boolean };
-  /** Flagger calls in flight past which gate and rollback calls are refused at once (FLAGGER_IN_FLIGHT_LIMIT). */
-  flaggerInFlightLimit?: number;
+  /** Past these, gate and rollback calls are refused at once (local/admission.ts LIMITS). */
+  flaggerLimits?: typeof LIMITS;
   /** Told every Flagger webhook and what it was answered (the console's Flagger panel). */
   onFlaggerAnswer?: (event: APIGatewayProxyEventV2, answer: HttpResult) => void;
 }
@@ -72,7 +72,8 @@ export async function startServer(
     slack: slackHandler(options.deps, options.slack),
     local: async (event) => localAnswer(event.rawPath, failures),
   };
-  const admission = new FlaggerAdmission(failures, options.flaggerInFlightLimit);
+  const loop = loopDelayMonitor();
+  const admission = new FlaggerAdmission(failures, options.flaggerLimits, loop.delay);
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     const found = routeOf(event.rawPath);
     const answer = !found
@@ -97,6 +98,7 @@ export async function startServer(
       if (!options.console?.handle(req, res)) void answer(req, res, route);
     },
   );
+  server.on('close', loop.stop);
   server.on('clientError', answerClientError);
   server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
     sendRaw(socket, text(405, 'release-bot is not a proxy: CONNECT is not supported.')),

@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 /** A server under load, in its own process (the load generator must not share its event loop). */
 export interface Target {
   url: string;
+  /** What the target says of itself when ready (the bot: its Approve buttons). */
+  ready: Record<string, unknown>;
   /** Resident memory of the target's process, in MiB. */
   rssMiB(): Promise<number>;
   stop(): Promise<void>;
@@ -43,13 +45,13 @@ async function startTarget(command: string, args: string[], env: Record<string, 
   });
   // Its log lines are read and dropped (a full pipe would stall it); the line {"ready": url} says it listens.
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<Record<string, unknown> & { ready: string }>((resolve, reject) => {
     lines.on('line', (line) => {
-      if (line.startsWith('{"ready":')) resolve((JSON.parse(line) as { ready: string }).ready);
+      if (line.startsWith('{"ready":')) resolve(JSON.parse(line));
     });
     child.once('exit', (code) => reject(new Error(`the target exited with ${code} before it listened`)));
   });
-  return { url, rssMiB: () => rssOf(child), stop: () => stop(child) };
+  return { url: ready.ready, ready, rssMiB: () => rssOf(child), stop: () => stop(child) };
 }
 
 async function rssOf(child: ChildProcess): Promise<number> {

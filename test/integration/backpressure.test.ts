@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { FlaggerAdmission } from '../../local/admission';
+import { FlaggerAdmission, loopDelayMonitor } from '../../local/admission';
 import { startServer } from '../../local/server';
 import { text } from '../../shared/http/responses';
 import { FailureCounter } from '../../shared/observability/failure-counter';
@@ -23,7 +23,7 @@ function held() {
 describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
   it('refuses gate and rollback calls past the limit at once, with a sentence, and counts them', async () => {
     const counter = new FailureCounter();
-    const admission = new FlaggerAdmission(counter, 2);
+    const admission = new FlaggerAdmission(counter, { inFlight: 2, loopDelayMs: 1000 });
     const one = held();
     const two = held();
     const first = admission.run('/flagger/confirm-promotion', one.answer);
@@ -37,7 +37,7 @@ describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
 
     expect(shed.map((a) => a.statusCode)).toEqual([403, 403, 403]);
     expect(shed[0]?.body).toBe(
-      'release-bot is busy (2 Flagger calls in flight) and did not look at this confirm-promotion call: ' +
+      'release-bot is busy (2 Flagger calls in flight, event loop 0 ms late) and did not look at this confirm-promotion call: ' +
         'the gate stays closed, and Flagger asks again at its next interval.\n',
     );
     expect(shed[2]?.body).toContain('no rollback is signalled on this tick');
@@ -51,7 +51,7 @@ describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
   });
 
   it('never refuses the hooks whose refusal is a failed check or a lost event', async () => {
-    const admission = new FlaggerAdmission(new FailureCounter(), 1);
+    const admission = new FlaggerAdmission(new FailureCounter(), { inFlight: 1, loopDelayMs: 1000 });
     const busy = held();
     const running = admission.run('/flagger/confirm-promotion', busy.answer);
     for (const hook of ['pre-rollout', 'rollout', 'post-rollout', 'event']) {
@@ -61,8 +61,39 @@ describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
     await running;
   });
 
+  it('refuses them while the event loop runs late, and admits them again once it catches up', async () => {
+    let delay = 80;
+    const admission = new FlaggerAdmission(new FailureCounter(), { inFlight: 64, loopDelayMs: 50 }, () => delay);
+    const late = await admission.run('/flagger/confirm-promotion', async () => text(200, 'must not run'));
+    const rollout = await admission.run('/flagger/rollout', async () => text(200, 'rollout'));
+    delay = 3;
+    const caughtUp = await admission.run('/flagger/confirm-promotion', async () => text(200, 'admitted'));
+
+    expect(late.body).toContain('event loop 80 ms late');
+    expect(rollout.body).toBe('rollout\n');
+    expect(caughtUp.body).toBe('admitted\n');
+  });
+
+  it('measures how late the event loop runs, and reads 0 again once it caught up', async () => {
+    const monitor = loopDelayMonitor(5);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const blockedUntil = performance.now() + 120;
+      while (performance.now() < blockedUntil); // the loop is busy: the monitor's timer cannot fire
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
+      const late = monitor.delay();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+
+      expect(late).toBeGreaterThanOrEqual(90);
+      expect(monitor.delay()).toBeLessThan(90);
+    } finally {
+      monitor.stop();
+    }
+  });
+
   it('admits again once calls finish, also calls that failed', async () => {
-    const admission = new FlaggerAdmission(new FailureCounter(), 1);
+    const admission = new FlaggerAdmission(new FailureCounter(), { inFlight: 1, loopDelayMs: 1000 });
     await expect(
       admission.run('/flagger/confirm-promotion', () => Promise.reject(new Error('store down'))),
     ).rejects.toThrow('store down');
@@ -101,7 +132,7 @@ describe('Backpressure on the local server', () => {
       port: 0,
       flaggerToken: h.bot.flaggerToken,
       slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token' },
-      flaggerInFlightLimit: 2,
+      flaggerLimits: { inFlight: 2, loopDelayMs: 10_000 },
     });
   });
 
@@ -121,7 +152,7 @@ describe('Backpressure on the local server', () => {
     const third = await call('confirm-promotion').finally(logs.restore);
 
     expect(third.status).toBe(403);
-    expect(await third.text()).toContain('release-bot is busy (2 Flagger calls in flight)');
+    expect(await third.text()).toContain('release-bot is busy (2 Flagger calls in flight');
     const metrics = await (await fetch(`${slow.url}/metrics`)).text();
     expect(metrics).toContain('release_bot_flagger_calls_shed_total 1');
 
