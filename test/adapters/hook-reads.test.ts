@@ -1,12 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
 import { createTable, DynamoStore } from '../../shared/adapters/dynamo-store';
+import { noGroups } from '../../shared/adapters/no-groups';
 import type { BotConfig } from '../../shared/config/load';
 import { sectionDefaults } from '../../shared/config/schema';
 import type { HookCall, HookType } from '../../shared/domain/flagger';
 import type { ServicePolicy } from '../../shared/domain/policy';
 import { flaggerAnswer } from '../../shared/http/flagger-answer';
 import type { Job, Queue } from '../../shared/ports/queue';
+import { approve } from '../../shared/usecases/decisions';
 import { handleHook } from '../../shared/usecases/flagger-hook';
 import { aPolicy } from '../../testkit/builders';
 
@@ -120,5 +122,54 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
     expect(waiting.message).toMatch(/^waiting for approval to/);
     expect(waiting.sent).toEqual(['BatchGetItemCommand']);
     expect(rollout.sent).toEqual(['BatchGetItemCommand']);
+  });
+});
+
+describe('Slack decisions: DynamoDB round trips per click (dynalite)', () => {
+  let dynalite: Dynalite;
+
+  beforeAll(async () => {
+    dynalite = await startDynalite({});
+  });
+  afterAll(() => dynalite.close());
+
+  it('a click on a request reads the service, its run and the clicked gate in one BatchGetItem', async () => {
+    const tableName = 'click-reads';
+    await createTable(dynamoClient(dynalite.endpoint), tableName);
+    const { client, sent } = counted(dynalite.endpoint);
+    const config: BotConfig = {
+      file: 'release-bot.yaml',
+      services: new Map([[SERVICE, aPolicy()]]),
+      clusters: {},
+      ...sectionDefaults(),
+    };
+    const deps = { config, store: new DynamoStore({ client, tableName }), queue, now: () => new Date(T0) };
+    await handleHook(deps, {
+      hook: 'confirm-promotion',
+      service: SERVICE,
+      phase: 'Progressing',
+      checksum: 'rev-1',
+      metadata: {},
+      receivedAt: new Date(T0),
+    });
+    const approver = aPolicy().approvers.users[0] ?? '';
+    sent.length = 0;
+
+    const outcome = await approve({ ...deps, directory: noGroups }, SERVICE, {
+      user: approver,
+      via: 'button',
+      request: { run: 1, gate: 'confirm-promotion', attempt: 1 },
+    });
+
+    expect(outcome).toMatchObject({ result: 'accepted' });
+    // One read before the first write (then the approval, the decision, the snapshot the audit entry quotes, and
+    // the entry); before, the service, the run and the gate were three reads one after another.
+    expect(sent).toEqual([
+      'BatchGetItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+      'GetItemCommand',
+      'PutItemCommand',
+    ]);
   });
 });
