@@ -12,7 +12,7 @@ export const FLAGGER_CALLS_SHED = 'FlaggerCallsShed';
  * the event loop's delay bounds the wait for the CPU, which is where an overloaded bot queues most (requests wait
  * to be read before any handler sees them; `npm run bench:load`).
  */
-export const LIMITS = { inFlight: 64, loopDelayMs: 50 };
+export const LIMITS = { inFlight: 64, loopDelayMs: 200 };
 
 /**
  * The hooks whose refusal only means "not yet": a gate stays closed, or no rollback is signalled on this tick, and

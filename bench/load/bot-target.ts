@@ -8,7 +8,7 @@ import { channelOf, confirmPromotion, loadConfig } from './releases';
  * on loopback, SERVICES canaries configured, and each one's promotion gate already waiting for approval, so every
  * call the generator sends is the common one: a confirm-promotion tick that finds the gate still waiting.
  * Prints {"ready": url, "buttons"} when ready (each request's Approve button: channel, message ts, value); answers
- * "rss" messages; stops on SIGTERM.
+ * the messages "rss" (its resident memory) and "buttons" (the newest Approve buttons); stops on SIGTERM.
  */
 const SERVICES = Number(process.env.SERVICES ?? 200);
 
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   }
   process.on('message', (m) => {
     if (m === 'rss') process.send?.(process.memoryUsage().rss);
+    if (m === 'buttons') process.send?.(approveButtons(h.slack, SERVICES));
   });
   process.once('SIGTERM', () => {
     void h.stop().then(() => process.exit(0));
@@ -27,17 +28,25 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ ready: h.bot.url, buttons: approveButtons(h.slack, SERVICES) }));
 }
 
-/** Where each canary's Approve button is, as a person's click sends it back. */
-function approveButtons(slack: FakeSlack, services: number): { channel: string; ts: string; value: string }[] {
-  return Array.from({ length: services }, (_, i) => {
-    const post = slack.called('chat.postMessage').find((c) => {
-      const blocks = JSON.stringify(c.args.blocks ?? []);
-      return c.args.channel === channelOf(i) && blocks.includes(ACTIONS.approve);
-    });
-    const blocks = (post?.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[];
+type Button = { channel: string; ts: string; value: string };
+const newest = new Map<string, Button>();
+
+/**
+ * Where each canary's newest Approve button is, as a person's click sends it back. The fake Slack's record of calls
+ * is emptied as it is read, so a long soak measures the bot's memory, not the fake's.
+ */
+function approveButtons(slack: FakeSlack, services: number): Button[] {
+  for (const call of slack.calls.splice(0)) {
+    if (call.method !== 'chat.postMessage') continue;
+    const blocks = (call.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[];
     const value = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTIONS.approve)?.value;
-    if (!post || !value) throw new Error(`no approval request was posted for canary ${i}`);
-    return { channel: channelOf(i), ts: String((post.result as { ts: string }).ts), value };
+    const channel = String(call.args.channel);
+    if (value) newest.set(channel, { channel, ts: String((call.result as { ts: string }).ts), value });
+  }
+  return Array.from({ length: services }, (_, i) => {
+    const button = newest.get(channelOf(i));
+    if (!button) throw new Error(`no approval request was posted for canary ${i}`);
+    return button;
   });
 }
 

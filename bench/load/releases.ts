@@ -16,11 +16,11 @@ export function loadConfig(services: number): string {
 }
 
 /** Flagger's confirm-promotion payload for the i-th call, round robin over the canaries. */
-export const confirmPromotion = (i: number, services: number): string =>
+export const confirmPromotion = (i: number, services: number, checksum = 'rev-1'): string =>
   JSON.stringify({
     name: serviceName(i, services),
     namespace: 'load',
     phase: 'Progressing',
-    checksum: 'rev-1',
+    checksum,
     metadata: { token: FLAGGER_TOKEN },
   });

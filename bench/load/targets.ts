@@ -10,6 +10,8 @@ export interface Target {
   ready: Record<string, unknown>;
   /** Resident memory of the target's process, in MiB. */
   rssMiB(): Promise<number>;
+  /** Asks the target over IPC (the bot answers "rss" and "buttons"). */
+  ask(message: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -51,14 +53,24 @@ async function startTarget(command: string, args: string[], env: Record<string, 
     });
     child.once('exit', (code) => reject(new Error(`the target exited with ${code} before it listened`)));
   });
-  return { url: ready.ready, ready, rssMiB: () => rssOf(child), stop: () => stop(child) };
-}
-
-async function rssOf(child: ChildProcess): Promise<number> {
-  const answer = once(child, 'message');
-  child.send('rss');
-  const [bytes] = await answer;
-  return Math.round(Number(bytes) / 1024 / 1024);
+  // One question at a time: answers carry no id, so two in flight could be taken for each other's.
+  let asking: Promise<unknown> = Promise.resolve();
+  const ask = (message: string) => {
+    const answer = asking.then(async () => {
+      const reply = once(child, 'message');
+      child.send(message);
+      return (await reply)[0];
+    });
+    asking = answer.catch(() => undefined);
+    return answer;
+  };
+  return {
+    url: ready.ready,
+    ready,
+    ask,
+    rssMiB: async () => Math.round(Number(await ask('rss')) / 1024 / 1024),
+    stop: () => stop(child),
+  };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
