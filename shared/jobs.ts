@@ -1,7 +1,9 @@
 import type { Cluster, RunbookCluster } from './ports/cluster';
 import type { Job } from './ports/queue';
+import { doctorMessage } from './slack/doctor-message';
 import { runJob, type ThreadDeps } from './slack/thread-presenter';
 import type { CoreDeps } from './usecases/deps';
+import { runDoctor } from './usecases/doctor';
 import { type Continued, continueRunbook, type ExecutorOptions } from './usecases/runbook-executor';
 
 /** What the worker runs jobs with: the Slack presenter's deps and the core's (a runbook job queues its next one). */
@@ -16,6 +18,7 @@ const RUNBOOK_VERBS = [
   'deploymentState',
   'read',
   'listDestinationRules',
+  'listPeerAuthentications',
 ];
 
 const hasRunbookVerbs = (cluster: Cluster): cluster is RunbookCluster =>
@@ -51,6 +54,11 @@ export async function runWorkerJob(
 ): Promise<Continued | undefined> {
   if (job.kind === 'runbook') {
     return continueRunbook({ ...deps, clusters: runbookClusters(deps.clusters) }, job, options);
+  }
+  if (job.kind === 'doctor-for-user') {
+    const report = await runDoctor({ config: deps.config, clusters: runbookClusters(deps.clusters) }, job.service);
+    await deps.chat.postEphemeral(job.channel, job.user, doctorMessage(report));
+    return undefined;
   }
   await runJob(deps, job);
   return undefined;

@@ -123,6 +123,11 @@ export class KubernetesCluster implements RunbookCluster {
     return this.call(ref, 'list', this.reads, (c, ms) => verbs.listDestinationRules(c, namespace, service, ms));
   }
 
+  listPeerAuthentications(namespace: string): Promise<Record<string, unknown>[] | ClusterFailure> {
+    const ref = { kind: 'PeerAuthentication', namespace, name: '*' } as const;
+    return this.call(ref, 'list', this.reads, (c, ms) => verbs.listPeerAuthentications(c, namespace, ms));
+  }
+
   private async call<T>(
     ref: ResourceRef,
     verb: string,

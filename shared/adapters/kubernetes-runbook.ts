@@ -19,6 +19,7 @@ export const RESOURCES: Record<ResourceKind, { group: string; version: string; p
   Canary: { group: 'flagger.app', version: 'v1beta1', plural: 'canaries' },
   VirtualService: { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices' },
   DestinationRule: { group: 'networking.istio.io', version: 'v1beta1', plural: 'destinationrules' },
+  PeerAuthentication: { group: 'security.istio.io', version: 'v1beta1', plural: 'peerauthentications' },
 };
 /** the least time left worth a last try (a request cut at 1 ms would only say "no answer") */
 const LAST_TRY_MS = 50;
@@ -189,6 +190,19 @@ export async function listDestinationRules(
     const host = String((rule.spec as Json | undefined)?.host ?? '');
     return names.some((name) => host === name || host.startsWith(`${name}.`));
   });
+}
+
+export async function listPeerAuthentications(
+  connection: Connection,
+  namespace: string,
+  requestMs: number,
+): Promise<Json[]> {
+  const { group, version, plural } = RESOURCES.PeerAuthentication;
+  const list = (await connection.api.listNamespacedCustomObject(
+    { group, version, plural, namespace },
+    connection.callOptions({ timeoutMs: requestMs }),
+  )) as { items?: Json[] };
+  return list.items ?? [];
 }
 
 /** The object is not one the verb can change (no Flagger routes): not retried, not the apiserver's fault. */

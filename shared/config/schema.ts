@@ -3,6 +3,7 @@ import { parseDuration } from '../domain/duration';
 import type { ServiceId } from '../domain/flagger';
 import { type AutoRollback, alertsSchema, autoRollbackSchema } from './alerts';
 import { runbooksSchema } from './runbooks';
+import { trafficSchema } from './traffic';
 
 export { runbooksSchema } from './runbooks';
 
@@ -130,6 +131,8 @@ const service = z.strictObject({
   runbook: z.string().default('rollback'),
   /** Which alerts roll this service back without asking; default: `alerts.autoRollback`. */
   autoRollback: autoRollbackSchema.optional(),
+  /** What the mesh should say about it, for `/canary doctor`. */
+  traffic: trafficSchema,
 });
 
 /** An EKS cluster (endpoint, CA and token from AWS), or a kubeconfig file (local runs, tests). */

@@ -23,7 +23,7 @@ export interface ClusterFailure {
 export const isClusterFailure = (value: unknown): value is ClusterFailure =>
   typeof value === 'object' && value !== null && 'error' in value && 'retryable' in value;
 
-export type ResourceKind = 'Deployment' | 'Canary' | 'VirtualService' | 'DestinationRule';
+export type ResourceKind = 'Deployment' | 'Canary' | 'VirtualService' | 'DestinationRule' | 'PeerAuthentication';
 export interface ResourceRef {
   kind: ResourceKind;
   namespace: string;
@@ -91,4 +91,6 @@ export interface RunbookCluster extends Cluster {
   read(ref: ResourceRef): Promise<Record<string, unknown> | ClusterFailure>;
   /** DestinationRules of the namespace whose host names `service` (Flagger's `<service>-primary`/`-canary`). */
   listDestinationRules(namespace: string, service: string): Promise<Record<string, unknown>[] | ClusterFailure>;
+  /** The namespace's Istio PeerAuthentications (`/canary doctor` reads its mTLS mode). */
+  listPeerAuthentications(namespace: string): Promise<Record<string, unknown>[] | ClusterFailure>;
 }

@@ -13,6 +13,8 @@ export type Job =
   | { kind: 'request-approval'; service: ServiceId; run: number; gate: string; attempt: number }
   | { kind: 'tell-user'; channel: string; user: string; text: string }
   | { kind: 'snapshot-for-user'; service: ServiceId; channel: string; user: string }
+  /** `/canary doctor`: the cluster is the worker's to read (on AWS only it is placed to reach the apiserver). */
+  | { kind: 'doctor-for-user'; service: ServiceId; channel: string; user: string }
   /** Advance a runbook execution (the core's work, not the presenter's): queued in its own group, see `groupOf`. */
   | { kind: 'runbook'; service: ServiceId; run: number; execution: string };
 

@@ -51,6 +51,25 @@ export function registerListeners(app: App, deps: Deps, command = '/canary'): vo
         });
         return ack({ response_type: 'ephemeral', text: `Taking a snapshot of ${parsed.service}...` });
       }
+      case 'doctor': {
+        // The cluster is read by the worker, which alone may reach the apiserver on AWS.
+        const cluster = deps.config.services.get(parsed.service)?.cluster;
+        if (!cluster)
+          return ack({
+            response_type: 'ephemeral',
+            text: `${parsed.service} names no cluster (services.${parsed.service}.cluster): the doctor reads its Canary from one.`,
+          });
+        await deps.queue.send({
+          kind: 'doctor-for-user',
+          service: parsed.service,
+          channel: cmd.channel_id,
+          user: cmd.user_id,
+        });
+        return ack({
+          response_type: 'ephemeral',
+          text: `Checking ${parsed.service}'s Canary and mesh in cluster ${cluster}...`,
+        });
+      }
       case 'approve':
         return ack(reply(await approve(deps, parsed.service, who, parsed.gate)));
       case 'reject':

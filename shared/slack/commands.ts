@@ -8,6 +8,7 @@ export const HELP = [
   '`/canary list`: configured services and their current release',
   '`/canary status &lt;namespace/name&gt;`: the current release, its gates and approvals',
   '`/canary snapshot &lt;namespace/name&gt;`: canary vs primary against the SLOs, from Prometheus, now',
+  "`/canary doctor &lt;namespace/name&gt;`: checks the Canary's webhooks and the mesh Flagger made against the config",
   '`/canary approve &lt;namespace/name&gt; [gate]`: approve what is waiting (name the gate when several are)',
   '`/canary reject &lt;namespace/name&gt; [reason]`: reject what is waiting; a running canary is rolled back',
   '`/canary rollback &lt;namespace/name&gt;`: roll the running canary back (asks you to confirm)',
@@ -20,7 +21,7 @@ export const HELP = [
 
 export type Command =
   | { verb: 'help' | 'list' }
-  | { verb: 'status' | 'history' | 'resume' | 'snapshot'; service: ServiceId }
+  | { verb: 'status' | 'history' | 'resume' | 'snapshot' | 'doctor'; service: ServiceId }
   | { verb: 'rollback'; service: ServiceId; dryRun: boolean }
   | { verb: 'runbook'; service: ServiceId; runbook: string; dryRun: boolean }
   | { verb: 'approve'; service: ServiceId; gate?: string }
@@ -29,6 +30,7 @@ export type Command =
 const NEEDS_SERVICE = [
   'status',
   'snapshot',
+  'doctor',
   'history',
   'rollback',
   'runbook',
@@ -68,7 +70,7 @@ export function parseCommand(text: string, config: BotConfig): Command | { error
     case 'runbook':
       return parseRunbook(id, rest, config);
     default:
-      return { verb: verb as 'status' | 'snapshot' | 'history' | 'resume', service: id };
+      return { verb: verb as 'status' | 'snapshot' | 'doctor' | 'history' | 'resume', service: id };
   }
 }
 

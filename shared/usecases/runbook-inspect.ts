@@ -1,14 +1,9 @@
+import { field, list, text } from '../domain/untyped';
 import { isClusterFailure } from '../ports/cluster';
 import { failure, noCluster, type StepContext, type StepOutcome } from './runbook-step-context';
 
 type What = 'canary' | 'virtualservice' | 'destinationrules' | 'deployments';
 
-// The objects come from the apiserver as untyped JSON: these read a field without trusting its shape.
-const field = (value: unknown, key: string): unknown =>
-  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 /** A nested object as compact JSON, cut short: a traffic policy can be long. */
 const brief = (value: unknown, limit = 160): string => {
   const json = JSON.stringify(value) ?? 'none';

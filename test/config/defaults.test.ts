@@ -28,6 +28,11 @@ describe('Function: loadConfig (defaults)', () => {
       metrics: { interval: '1m', window: 600_000, step: 30_000, queries: {} },
       runbook: 'rollback',
       autoRollback: { alertnames: [], severities: ['critical'] },
+      // The design document's circuit breaking and production mTLS, what /canary doctor compares the mesh with.
+      traffic: {
+        outlierDetection: { consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+        mtls: 'STRICT',
+      },
     });
   });
 

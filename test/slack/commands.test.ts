@@ -34,6 +34,7 @@ describe('Function: parseCommand', () => {
     { text: 'list', expected: { verb: 'list' } },
     { text: 'list everything please', expected: { verb: 'list' } },
     { text: 'status production/product-service', expected: { verb: 'status', service: 'production/product-service' } },
+    { text: 'doctor product-service', expected: { verb: 'doctor', service: 'production/product-service' } },
     {
       text: 'history production/product-service',
       expected: { verb: 'history', service: 'production/product-service' },

@@ -45,6 +45,7 @@ export class FakeCluster implements RunbookCluster {
   readonly canaries = new Map<string, CanaryState>();
   readonly objects = new Map<string, Record<string, unknown>>();
   destinationRules: Record<string, unknown>[] = [];
+  peerAuthentications: Record<string, unknown>[] = [];
   /** Phases the Canary reports at its next reads, one per read; the last one stays. */
   phases: string[] = [];
   private readonly failures = new Map<Verb, ClusterFailure>();
@@ -62,7 +63,15 @@ export class FakeCluster implements RunbookCluster {
 
   changes(): FakeCall[] {
     return this.calls.filter(
-      (c) => !['trafficSplit', 'canaryState', 'deploymentState', 'read', 'listDestinationRules'].includes(c.verb),
+      (c) =>
+        ![
+          'trafficSplit',
+          'canaryState',
+          'deploymentState',
+          'read',
+          'listDestinationRules',
+          'listPeerAuthentications',
+        ].includes(c.verb),
     );
   }
 
@@ -177,6 +186,12 @@ export class FakeCluster implements RunbookCluster {
     const failed = this.enter('listDestinationRules', key(namespace, service));
     if (failed) return failed;
     return this.destinationRules;
+  }
+
+  async listPeerAuthentications(namespace: string) {
+    const failed = this.enter('listPeerAuthentications', namespace);
+    if (failed) return failed;
+    return this.peerAuthentications;
   }
 }
 
