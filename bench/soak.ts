@@ -42,8 +42,9 @@ async function main(): Promise<void> {
     else lost.push(`canary ${i} ${rev}: click ${click.status}, next tick ${next}`);
   };
   console.log(`soak: ${MINUTES} min, ${SERVICES} canaries, ${RATE} Flagger ticks/s, 5 releases approved every 10 s`);
-  console.log('minute   bot RSS    tick p50   tick p99   ticks   releases approved');
-  console.log(`0        ${String(await bot.rssMiB()).padStart(4)} MiB`);
+  const heapMiB = async () => Math.round(Number(await bot.ask('heap')) / 1024 / 1024);
+  console.log('minute   bot RSS   bot heap    tick p50   tick p99   ticks   releases approved');
+  console.log(`0        ${String(await bot.rssMiB()).padStart(4)} MiB  ${String(await heapMiB()).padStart(4)} MiB`);
   let next = 0;
   const releases = setInterval(() => {
     for (let k = 0; k < 5; k++) void ship(next++ % SERVICES);
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
         lost.push(`minute ${minute}: ${ticks.timeouts + ticks.errors} ticks unanswered`);
       const ms = (q: number) => `${percentile(ticks.latencies, q).toFixed(1)} ms`.padStart(10);
       console.log(
-        `${String(minute).padEnd(8)} ${String(await bot.rssMiB()).padStart(4)} MiB ${ms(0.5)} ${ms(0.99)} ` +
+        `${String(minute).padEnd(8)} ${String(await bot.rssMiB()).padStart(4)} MiB  ${String(await heapMiB()).padStart(4)} MiB ${ms(0.5)} ${ms(0.99)} ` +
           `${String(ticks.latencies.length).padStart(7)}   ${approved}/${shipped}`,
       );
     }

@@ -1,5 +1,7 @@
 import { ConfigError } from '../shared/domain/errors';
 import { logger } from '../shared/observability/logger';
+import { doctorMessage } from '../shared/slack/doctor-message';
+import { forReading } from './console/terminal';
 import { startLocal } from './runtime';
 import { LocalStartError } from './start-errors';
 
@@ -32,6 +34,7 @@ Try it (as Flagger, then as an approver in Slack, then as Flagger again):
   curl -i -d '{"name":"${name}","namespace":"${namespace}","phase":"Progressing","checksum":"abc123","metadata":{"token":"${bot.flaggerToken}"}}' ${bot.url}/flagger/confirm-promotion
   npm run slack -- "/canary approve ${service}" --user ${firstApprover(bot)}
 ${bot.notes.map((note) => `\n${note}`).join('')}`);
+  void doctorBanner(bot);
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing queued Slack work and stopping`);
     await bot.close();
@@ -39,6 +42,17 @@ ${bot.notes.map((note) => `\n${note}`).join('')}`);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** `/canary doctor` for the services that name a cluster (the first ten), printed as each report comes in. */
+async function doctorBanner(bot: Awaited<ReturnType<typeof startLocal>>): Promise<void> {
+  const withCluster = [...bot.config.services.values()].filter((policy) => policy.cluster).slice(0, 10);
+  await Promise.all(
+    withCluster.map(async ({ service }) => {
+      const text = forReading(doctorMessage(await bot.doctor(service)).text);
+      console.log(`\n${text.replace(/\n/g, '\n    ')}`);
+    }),
+  );
 }
 
 function firstApprover(bot: Awaited<ReturnType<typeof startLocal>>): string {

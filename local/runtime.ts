@@ -12,10 +12,12 @@ import { PrometheusMetrics } from '../shared/adapters/prometheus-metrics';
 import { SlackChat, SlackDirectory, slackClient } from '../shared/adapters/slack-chat';
 import { type BotConfig, loadConfig } from '../shared/config/load';
 import { localSettingsSchema, readSettings } from '../shared/config/settings';
-import { runWorkerJob } from '../shared/jobs';
+import type { DoctorReport } from '../shared/domain/doctor';
+import { runbookClusters, runWorkerJob } from '../shared/jobs';
 import type { Cluster } from '../shared/ports/cluster';
 import { registerListeners } from '../shared/slack/app';
 import type { Deps } from '../shared/usecases/deps';
+import { runDoctor } from '../shared/usecases/doctor';
 import { type ChatConsole, startConsole } from './console';
 import type { ConsoleRoutes } from './console/routes';
 import { checkDataFolder, openTable } from './data-folder';
@@ -38,6 +40,8 @@ export interface LocalBot {
   deps: Deps;
   /** What this start did that a person should know (new secrets, jobs resumed from a previous process). */
   notes: string[];
+  /** `/canary doctor` for a configured service, as the worker runs it (npm start's banner shows each one's). */
+  doctor(service: string): Promise<DoctorReport>;
   /** The chat console's page, when the bot runs without a Slack workspace on a loopback address. */
   consoleUrl?: string;
   /** Finishes queued Slack work, then stops the server and the embedded store. */
@@ -148,6 +152,7 @@ export async function startLocal(
     queue,
     deps,
     notes,
+    doctor: (service) => runDoctor({ config, clusters: runbookClusters(clusters) }, service),
     ...(served ? { consoleUrl: `${url}/console` } : {}),
     close: async () => {
       await closeServer(server);

@@ -8,7 +8,7 @@ import { channelOf, confirmPromotion, loadConfig } from './releases';
  * on loopback, SERVICES canaries configured, and each one's promotion gate already waiting for approval, so every
  * call the generator sends is the common one: a confirm-promotion tick that finds the gate still waiting.
  * Prints {"ready": url, "buttons"} when ready (each request's Approve button: channel, message ts, value); answers
- * the messages "rss" (its resident memory) and "buttons" (the newest Approve buttons); stops on SIGTERM.
+ * the messages "rss" (its resident memory), "heap" (the bot thread's V8 heap in use) and "buttons" (the newest Approve buttons); stops on SIGTERM.
  */
 const SERVICES = Number(process.env.SERVICES ?? 200);
 
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   }
   process.on('message', (m) => {
     if (m === 'rss') process.send?.(process.memoryUsage().rss);
+    if (m === 'heap') process.send?.(process.memoryUsage().heapUsed);
     if (m === 'buttons') process.send?.(approveButtons(h.slack, SERVICES));
   });
   process.once('SIGTERM', () => {

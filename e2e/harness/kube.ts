@@ -46,6 +46,7 @@ const RESOURCES: Record<string, [string, boolean]> = {
   Canary: ['canaries', true],
   VirtualService: ['virtualservices', true],
   DestinationRule: ['destinationrules', true],
+  PeerAuthentication: ['peerauthentications', true],
 };
 
 /** The REST path of a kind: `/api/v1/...` for the core group, `/apis/<group>/<version>/...` otherwise. */

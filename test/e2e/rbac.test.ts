@@ -43,11 +43,19 @@ const flaggerVirtualService = (ns: string, primary: number, canary: number): Kub
 
 const CANARY = canaryObject(NS, SERVICE);
 const DESTINATION_RULE = destinationRuleObject(NS, `${SERVICE}-canary`, `${SERVICE}-canary`);
+/** The design document's production mTLS. */
+const PEER_AUTHENTICATION: KubeObject = {
+  apiVersion: 'security.istio.io/v1beta1',
+  kind: 'PeerAuthentication',
+  metadata: { name: 'default', namespace: NS },
+  spec: { mtls: { mode: 'STRICT' } },
+};
 /** What deploy/rbac.yaml grants, rule by rule (each commented there with the step kinds that need it). */
 const GRANTED = [
   { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'update', 'patch'] },
   { apiGroups: ['networking.istio.io'], resources: ['destinationrules'], verbs: ['get', 'list', 'patch'] },
   { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['get', 'patch'] },
+  { apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['list'] },
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
 ];
 
@@ -77,6 +85,7 @@ describe('RBAC: the bot reads the split and runs its runbook verbs with exactly 
     await admin.apply(manifests.deployment(NS, `${SERVICE}-primary`, 'web:1'));
     await admin.apply(CANARY);
     await admin.apply(DESTINATION_RULE);
+    await admin.apply(PEER_AUTHENTICATION);
     await admin.call('POST', `/api/v1/namespaces/${NS}/secrets`, {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -173,6 +182,9 @@ describe('RBAC: the bot reads the split and runs its runbook verbs with exactly 
       'inspect destinationrules (destinationrules list)': (
         (await probe.call('listDestinationRules', NS, SERVICE)).result as KubeObject[]
       ).map((r) => r.metadata.name),
+      '/canary doctor reads mTLS (peerauthentications list)': (
+        (await probe.call('listPeerAuthentications', NS)).result as KubeObject[]
+      ).map((r) => r.metadata.name),
     };
     expect(results).toEqual({
       'set-weights (virtualservices get, update)': { changed: true, summary: 'primary 70 -> 100, canary 30 -> 0' },
@@ -194,6 +206,7 @@ describe('RBAC: the bot reads the split and runs its runbook verbs with exactly 
         availableReplicas: 0,
       },
       'inspect destinationrules (destinationrules list)': [`${SERVICE}-canary`],
+      '/canary doctor reads mTLS (peerauthentications list)': ['default'],
     });
     // the writes really happened, as the bot
     expect(
@@ -247,6 +260,14 @@ describe('RBAC: the bot reads the split and runs its runbook verbs with exactly 
         bot.get(`/apis/networking.istio.io/v1beta1/namespaces/${NS}/virtualservices?watch=true&timeoutSeconds=1`),
       ),
       refused('delete the VirtualService', () => bot.call('DELETE', VS_PATH(NS))),
+      refused('get a PeerAuthentication (only list is granted)', () =>
+        bot.get(`/apis/security.istio.io/v1beta1/namespaces/${NS}/peerauthentications/default`),
+      ),
+      refused('change a PeerAuthentication', () =>
+        bot.mergePatch(`/apis/security.istio.io/v1beta1/namespaces/${NS}/peerauthentications/default`, {
+          spec: { mtls: { mode: 'PERMISSIVE' } },
+        }),
+      ),
     ]);
 
     expect(Object.fromEntries(outcomes)).toEqual({
@@ -264,6 +285,8 @@ describe('RBAC: the bot reads the split and runs its runbook verbs with exactly 
       'create a VirtualService': 403,
       'watch VirtualServices': 403,
       'delete the VirtualService': 403,
+      'get a PeerAuthentication (only list is granted)': 403,
+      'change a PeerAuthentication': 403,
     });
     // the adapter in the other namespace too: refused, and it says which binding is missing
     expect((await probe.trafficSplit(OTHER_NS, SERVICE)).result).toEqual({

@@ -31,6 +31,13 @@ describe('/canary doctor on the local bot', () => {
     expect(String(told?.args.text)).toContain('Canary production/payment-service*: cannot use cluster');
   });
 
+  it("runs the same report for npm start's banner", async () => {
+    const report = await h.bot.doctor('production/payment-service');
+
+    expect(report).toMatchObject({ service: 'production/payment-service', cluster: 'prod' });
+    expect(report.checks[0]?.found).toMatch(/^cannot use cluster/);
+  });
+
   it('answers a service that names no cluster without queueing anything', async () => {
     const before = h.slack.called('chat.postEphemeral').length;
     const reply = await h.command('doctor product-service', 'U0ANYONE01');
