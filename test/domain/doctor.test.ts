@@ -1,5 +1,6 @@
 import { trafficSchema } from '../../shared/config/traffic';
 import { type Check, shownUrl } from '../../shared/domain/doctor';
+import { analysisCheck } from '../../shared/domain/doctor-analysis';
 import { meshChecks } from '../../shared/domain/doctor-mesh';
 import { webhookChecks } from '../../shared/domain/doctor-webhooks';
 import { aPolicy } from '../../testkit/builders';
@@ -212,5 +213,34 @@ describe('doctor: the configured traffic policy', () => {
       'a duration such as 5s, 1.5s or 500ms',
     );
     expect(trafficSchema.safeParse({ mtls: 'strict' }).success).toBe(false);
+  });
+});
+
+describe("doctor: the Canary's analysis against the config's copy", () => {
+  const canary = (analysis: Record<string, unknown>) => ({ spec: { analysis } });
+
+  it('passes matching weights and reports drift with both values', () => {
+    expect(analysisCheck(aPolicy(), canary({ stepWeight: 10, maxWeight: 50 })).status).toBe('pass');
+    expect(analysisCheck(aPolicy(), canary({ stepWeight: 20, maxWeight: 60 }))).toMatchObject({
+      status: 'warn',
+      found: 'the Canary says stepWeight 20, maxWeight 60; the config says stepWeight 10, maxWeight 50',
+    });
+  });
+
+  it('fails a manual traffic gate on a Canary that runs iterations (blue-green, A/B): it is never asked', () => {
+    const blueGreen = canary({ iterations: 10, threshold: 2 });
+    const auto = aPolicy({
+      gates: { ...aPolicy().gates, 'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 } },
+    });
+
+    expect(analysisCheck(aPolicy(), blueGreen)).toMatchObject({
+      status: 'fail',
+      found: '10 iterations without weight steps, but confirm-traffic-increase is manual',
+    });
+    expect(analysisCheck(auto, blueGreen).status).toBe('pass');
+  });
+
+  it('warns that a stepWeights list is not what the config models', () => {
+    expect(analysisCheck(aPolicy(), canary({ stepWeights: [5, 10, 25, 50] }))?.found).toContain('[5, 10, 25, 50]');
   });
 });
