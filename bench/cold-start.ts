@@ -5,12 +5,13 @@ import { BUNDLE, bundleFunction, RUNTIME_FILES } from '../infra/bundle';
 import { FakeAws } from '../testkit/fake-aws';
 
 /**
- * Cold start of each function as Lambda runs it: the bundle built as the stack builds it (minified ESM, source maps,
- * runtime files), started by a fresh Node process with the stack's NODE_OPTIONS, which imports it (Lambda's init)
- * and answers one request. The AWS SDK is not in the bundles (Lambda provides it), but it still loads: from
- * node_modules here. Secrets Manager and AppConfig answer from a fake on loopback, so the first call pays for
- * reading the secret and the configuration as it does on Lambda (less the network to AWS).
- * Prints, per function, the bundle size and the medians of N runs, next to a bare `node -e 0` measured alike.
+ * Cold start of each function as Lambda runs it: the bundle built as the stack builds it (minified CommonJS, source
+ * maps, runtime files), started by a fresh Node process with the stack's NODE_OPTIONS, which requires it as Lambda's
+ * runtime does (its init) and answers one request. The AWS SDK is not in the bundles (Lambda provides it), but it
+ * still loads: from node_modules here. Secrets Manager and AppConfig answer from a fake on loopback, so the first call
+ * pays for reading the secret and the configuration as it does on Lambda (less the network to AWS).
+ * Prints, per function, the bundle size and the medians of N runs, next to a bare `node -e 0` measured alike
+ * (one before each of its runs).
  */
 const RUNS = Math.max(10, Number(process.env.RUNS ?? 10));
 const ROOT = join(__dirname, '..');
@@ -88,16 +89,20 @@ async function main(): Promise<void> {
   };
 
   const node = execFileSync('node', ['--version']).toString().trim();
-  const bare = median(Array.from({ length: RUNS }, () => time(() => execFileSync('node', ['-e', '0'], { env }))));
   console.log(`node ${node}, NODE_OPTIONS=${BUNDLE.environment.NODE_OPTIONS}, ${RUNS} cold starts each (medians)`);
-  console.log(`bare \`node -e 0\`: ${bare} ms`);
-  console.log('function      bundle    import   first call  process total  above bare  answer  target');
+  console.log('function      bundle    import   first call  process total  bare    above bare  answer  target');
   try {
     for (const [name, { event, targets }] of Object.entries(FUNCTIONS)) {
-      const file = join(OUT, `${name}.mjs`);
+      const file = join(OUT, `${name}.js`);
       await bundleFunction(join(ROOT, 'functions', name, 'handler.ts'), file, RUNTIME_FILES[name]);
       const samples: Sample[] = [];
-      for (let i = 0; i < RUNS; i++) samples.push(await measure(file, event, env));
+      const bares: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        // A bare `node -e 0` before each cold start: on a shared machine, load that comes and goes moves both alike.
+        bares.push(time(() => execFileSync('node', ['-e', '0'], { env })));
+        samples.push(await measure(file, event, env));
+      }
+      const bare = median(bares);
       const m = (key: 'importMs' | 'callMs' | 'totalMs') => median(samples.map((s) => s[key]));
       const kb = Math.round(statSync(file).size / 1024);
       console.log(
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
           `${m('importMs')} ms`.padEnd(8),
           `${m('callMs')} ms`.padEnd(11),
           `${m('totalMs')} ms`.padEnd(14),
+          `${bare} ms`.padEnd(7),
           `${m('totalMs') - bare} ms`.padEnd(11),
           String(samples[0]?.status).padEnd(7),
           targets,
@@ -120,19 +126,20 @@ async function main(): Promise<void> {
 
 /** One fresh process: import, one invocation, exit. The total is what a cold invocation costs end to end. */
 async function measure(file: string, event: unknown, env: Record<string, string>): Promise<Sample> {
-  const script = `
+  const script = `(async () => {
     const t0 = performance.now();
-    const { handler } = await import(${JSON.stringify(file)});
+    const { handler } = require(${JSON.stringify(file)});
     const t1 = performance.now();
     const result = await handler(${JSON.stringify(event)}, {});
     const t2 = performance.now();
     console.log(JSON.stringify({ importMs: t1 - t0, callMs: t2 - t1, status: result.statusCode ?? 'batch' }));
-    process.exit(0);`;
+    process.exit(0);
+  })();`;
   const started = performance.now();
   // Asynchronously, so the fake AWS in this process can answer the child.
   const out = await new Promise<string>((resolve, reject) => {
     const { execFile } = require('node:child_process') as typeof import('node:child_process');
-    execFile('node', ['--input-type=module', '-e', script], { env, cwd: OUT }, (error, stdout, stderr) =>
+    execFile('node', ['-e', script], { env, cwd: OUT }, (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     );
   });

@@ -63,8 +63,9 @@ const ROOT = join(__dirname, '..');
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
- * One function as the bot deploys it: arm64, Node 22, ESM, source maps, X-Ray, its own log group, and its own role
- * that starts empty (no AWS managed policy), so every permission it has is one the stack grants on purpose.
+ * One function as the bot deploys it: arm64, Node 22, CommonJS (see BUNDLE), source maps, X-Ray, its own log group,
+ * and its own role that starts empty (no AWS managed policy), so every permission it has is one the stack grants on
+ * purpose.
  */
 export class BotFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -105,11 +106,11 @@ export class BotFunction extends Construct {
           }
         : {}),
       bundling: {
-        format: OutputFormat.ESM,
+        format: OutputFormat.CJS,
         target: BUNDLE.target,
         minify: BUNDLE.minify,
+        mainFields: BUNDLE.mainFields,
         sourceMap: BUNDLE.sourcemap,
-        banner: BUNDLE.banner,
         externalModules: BUNDLE.external,
         commandHooks: {
           beforeBundling: () => [],

@@ -1,6 +1,6 @@
 import { verifySlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   BadRequestError,
   MethodNotAllowedError,

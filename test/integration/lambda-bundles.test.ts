@@ -99,7 +99,7 @@ describe('Lambda bundles: the deployed code path, end to end', () => {
 
   it('answers Alertmanager from its own small bundle: no Slack, no client-node', async () => {
     const sources: string[] = JSON.parse(
-      readFileSync(join(__dirname, '..', '..', '.build', 'lambda-test', 'alertmanager.mjs.map'), 'utf8'),
+      readFileSync(join(__dirname, '..', '..', '.build', 'lambda-test', 'alertmanager.js.map'), 'utf8'),
     ).sources;
     expect(sources.some((s) => s.includes('shared/usecases/alerts'))).toBe(true);
     expect(sources.filter((s) => /@slack\/|@kubernetes\/client-node|shared\/slack\//.test(s))).toEqual([]);

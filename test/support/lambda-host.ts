@@ -9,8 +9,8 @@ export const FUNCTIONS = ['flagger', 'slack', 'worker', 'alertmanager'] as const
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /**
- * The three functions as Lambda runs them: the stack's ESM bundles, loaded once by a separate Node process (a warm
- * container each), invoked with Lambda events over stdin, answering over stdout.
+ * The functions as Lambda runs them: the stack's CommonJS bundles, required (as Lambda's runtime requires them) once
+ * by a separate Node process (a warm container each), invoked with Lambda events over stdin, answering over stdout.
  */
 export class LambdaHost {
   private child?: ChildProcessWithoutNullStreams;
@@ -27,13 +27,15 @@ export class LambdaHost {
     const out = join(ROOT, '.build', dir);
     mkdirSync(out, { recursive: true });
     await Promise.all(
-      FUNCTIONS.map((fn) => bundleFunction(join(ROOT, 'functions', fn, 'handler.ts'), join(out, `${fn}.mjs`))),
+      FUNCTIONS.map((fn) => bundleFunction(join(ROOT, 'functions', fn, 'handler.ts'), join(out, `${fn}.js`))),
     );
     writeFileSync(
       join(out, 'host.mjs'),
-      `import { createInterface } from 'node:readline';
+      `import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+const require = createRequire(import.meta.url);
 const handlers = {};
-for (const fn of ${JSON.stringify(FUNCTIONS)}) handlers[fn] = (await import('./' + fn + '.mjs')).handler;
+for (const fn of ${JSON.stringify(FUNCTIONS)}) handlers[fn] = require('./' + fn + '.js').handler;
 for await (const line of createInterface({ input: process.stdin })) {
   const { id, fn, event } = JSON.parse(line);
   try {
