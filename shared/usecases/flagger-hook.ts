@@ -8,6 +8,7 @@ import { canRollBack, type Run } from '../domain/release';
 import { ROLLBACK_EXECUTION } from '../domain/runbook';
 import { type Placed, recordHook, reportRunChanges, updateRun } from './current-run';
 import { type CoreDeps, publish } from './deps';
+import { escalateIfDue } from './escalation';
 import { countedApprovals, currentRequest } from './gate-request';
 import { startRunbook } from './runbook-start';
 import { takeSnapshot } from './snapshot';
@@ -101,6 +102,7 @@ async function answerGate(
         reason: request.rejection?.reason ?? '',
       };
     case 'pending':
+      await escalateIfDue(deps, policy, run, request, counted.length);
       return {
         code: 'waiting-for-approval',
         open: false,
