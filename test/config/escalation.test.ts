@@ -1,9 +1,22 @@
 import { loadConfig } from '../../shared/config/load';
-import { configError, lineOf, minimal, policyOf, problemAbout, SERVICE, writeConfig } from './config-files';
+import { configError, lineOf, minimal, policyOf, problemAbout, SERVICE, SHIPPED, writeConfig } from './config-files';
 
 const MANUAL = ['approvers: { users: [U0APPROVER1] }', 'gates: { confirm-promotion: manual }'];
 
 describe('Configuration: escalateAfter and escalateTo', () => {
+  it('ships an escalation to a user group after 30 minutes, well inside the 2 h expiry', () => {
+    // Arrange
+    const file = SHIPPED;
+
+    // Act
+    const policy = policyOf(loadConfig(file));
+
+    // Assert
+    expect(policy.escalateAfter).toBe(30 * 60_000);
+    expect(policy.escalateTo.groups).toHaveLength(1);
+    expect(policy.escalateAfter ?? Infinity).toBeLessThan(policy.approvalExpiry);
+  });
+
   it('resolves a service without escalation to none: no delay, nobody to mention', () => {
     // Arrange
     const file = writeConfig(minimal(MANUAL));
