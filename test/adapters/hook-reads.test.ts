@@ -40,6 +40,9 @@ function counted(endpoint: string): { client: DynamoDBDocumentClient; sent: stri
   return { client, sent };
 }
 
+/** Escalates after a minute, to a user group. */
+const ESCALATING = { escalateAfter: 60_000, escalateTo: { users: [], groups: ['S0SRE00001'] } };
+
 describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
   let dynalite: Dynalite;
   let tables = 0;
@@ -132,7 +135,7 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
   });
 
   it('the call that escalates a request writes once, the mark (and the audit entry); every tick after it reads only', async () => {
-    const { one, clock } = await world({ escalateAfter: 60_000, escalateTo: { users: [], groups: ['S0SRE00001'] } });
+    const { one, clock } = await world(ESCALATING);
     await one.call('confirm-promotion');
 
     clock.ms = 61_000;
@@ -148,5 +151,19 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
     expect(next.sent).toEqual(['BatchGetItemCommand']);
     expect(asksAgain.sent).toEqual(['BatchGetItemCommand']);
     expect(escalationsQueued()).toBe(before + 1);
+  });
+
+  it('two processes answering the same tick past escalateAfter escalate once, with one audit entry', async () => {
+    const { one, two, clock } = await world(ESCALATING);
+    await one.call('confirm-promotion');
+    await two.call('confirm-promotion');
+    const before = escalationsQueued();
+
+    clock.ms = 61_000;
+    const answers = await Promise.all([one.call('confirm-promotion'), two.call('confirm-promotion')]);
+
+    expect(answers.map((a) => a.status)).toEqual([403, 403]);
+    expect(escalationsQueued()).toBe(before + 1);
+    expect(answers.flatMap((a) => a.sent).filter((command) => command === 'PutItemCommand')).toHaveLength(1);
   });
 });
