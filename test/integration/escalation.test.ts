@@ -63,6 +63,8 @@ describe('Local server: an unanswered request is escalated in its thread, once',
     );
     expect(String(posted[0]?.args.text)).toContain('(1/2 approvals)');
     expect(h.slack.texts().join('\n')).not.toMatch(/<!channel>|<!here>/);
+    const statusEdits = h.slack.called('chat.update').filter((c) => c.args.ts === posted[0]?.args.thread_ts);
+    expect(JSON.stringify(statusEdits.at(-1)?.args.blocks)).toContain('escalated <!date^');
     const history = JSON.parse((await h.command(`history ${SERVICE}`, 'U0ANYONE01')).text).text;
     expect(history).toContain('escalated confirm-promotion #1: accepted, escalated to @S0ONCALL01, @U0LEAD0001');
   });

@@ -2,7 +2,9 @@ import { MemoryStore } from '../../shared/adapters/memory-store';
 import type { BotConfig } from '../../shared/config/load';
 import { sectionDefaults } from '../../shared/config/schema';
 import type { ReleaseEvent } from '../../shared/domain/events';
+import type { Gate } from '../../shared/domain/gate';
 import type { Chat, ChatMessage } from '../../shared/ports/chat';
+import { statusMessage } from '../../shared/slack/blocks';
 import { escalationReply } from '../../shared/slack/escalation';
 import { SlackThreadPresenter } from '../../shared/slack/thread-presenter';
 import { aGate, aPolicy, aRun } from '../../testkit/builders';
@@ -99,5 +101,30 @@ describe('Class: SlackThreadPresenter (gate-escalated)', () => {
     await presenter.present(event);
 
     expect(mentions()).toEqual([]);
+  });
+});
+
+describe('Function: statusMessage (an escalated request)', () => {
+  const run = aRun({ service: SERVICE, state: 'progressing', phase: 'WaitingPromotion' });
+  const escalation = { attempt: 1, at: '2025-03-04T10:30:00.000Z', to: TO };
+  const lineOf = (gate: Gate) =>
+    JSON.stringify(statusMessage(aPolicy({ service: SERVICE }), run, [gate]).blocks)
+      .split('\\n')
+      .find((line) => line.includes('Promote the canary to primary')) ?? '';
+
+  it('says when the waiting request was escalated, without mentioning anyone again', () => {
+    const line = lineOf(aGate({ service: SERVICE, escalation }));
+
+    expect(line).toContain('escalated <!date^');
+    expect(line).toContain('10:30 UTC');
+    expect(line).not.toMatch(/<!subteam|<@/);
+  });
+
+  it('says nothing of an escalation of an earlier attempt, or once the request is decided', () => {
+    const rearmed = lineOf(aGate({ service: SERVICE, attempt: 2, escalation }));
+    const approved = lineOf(aGate({ service: SERVICE, status: 'approved', approvals: { U0ALICE: 'x' }, escalation }));
+
+    expect(rearmed).toContain('pending (0/2)');
+    expect([rearmed, approved].filter((line) => line.includes('escalated'))).toEqual([]);
   });
 });
