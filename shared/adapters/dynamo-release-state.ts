@@ -1,3 +1,4 @@
+import type { Escalation } from '../domain/escalation';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
@@ -168,6 +169,33 @@ export class DynamoReleaseState implements ReleaseState {
 
   async reopenGate(gate: Gate, fromAttempt: number): Promise<boolean> {
     return this.replaceGate(gate, 'approved', fromAttempt);
+  }
+
+  async markEscalated(gate: GateRef, escalation: Escalation): Promise<boolean> {
+    // An escalation of an earlier attempt is left by the re-arm (the gate is copied whole): it does not count.
+    const marked = await this.table.updateIf({
+      Key: gateKey(gate),
+      UpdateExpression: 'SET escalation = :escalation',
+      ConditionExpression: `${OPEN} AND (attribute_not_exists(escalation) OR escalation.attempt <> :attempt)`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':escalation': { ...escalation, attempt: gate.attempt },
+        ':at': escalation.at,
+        ':pending': 'pending',
+        ':attempt': gate.attempt,
+      },
+    });
+    return marked.written;
+  }
+
+  async markEscalationPosted(gate: GateRef): Promise<boolean> {
+    const marked = await this.table.updateIf({
+      Key: gateKey(gate),
+      UpdateExpression: 'SET escalation.posted = :posted',
+      ConditionExpression: 'escalation.attempt = :attempt',
+      ExpressionAttributeValues: { ':posted': true, ':attempt': gate.attempt },
+    });
+    return marked.written;
   }
 
   /** Replaces a gate with its next attempt, unless it left `status` at `fromAttempt` since. */

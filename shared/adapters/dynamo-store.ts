@@ -48,6 +48,8 @@ export class DynamoStore implements ReleaseStore {
   rearmGate: ReleaseStore['rearmGate'] = (...args) => this.state.rearmGate(...args);
   markRequestPosted: ReleaseStore['markRequestPosted'] = (...args) => this.state.markRequestPosted(...args);
   reopenGate: ReleaseStore['reopenGate'] = (...args) => this.state.reopenGate(...args);
+  markEscalated: ReleaseStore['markEscalated'] = (...args) => this.state.markEscalated(...args);
+  markEscalationPosted: ReleaseStore['markEscalationPosted'] = (...args) => this.state.markEscalationPosted(...args);
 
   appendAudit: ReleaseStore['appendAudit'] = (...args) => this.audit.appendAudit(...args);
   listAudit: ReleaseStore['listAudit'] = (...args) => this.audit.listAudit(...args);

@@ -1,4 +1,5 @@
 import { type AuditEntry, boundedEntry } from '../domain/audit';
+import type { Escalation } from '../domain/escalation';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
@@ -122,6 +123,20 @@ export class MemoryStore implements ReleaseStore {
     const stored = this.gates.get(gateId(gate));
     if (stored?.status !== 'approved' || stored.attempt !== fromAttempt) return false;
     this.gates.set(gateId(gate), copy(gate));
+    return true;
+  }
+
+  async markEscalated(gate: GateRef, escalation: Escalation): Promise<boolean> {
+    const stored = this.open(gate, escalation.at);
+    if (!stored || stored.escalation?.attempt === gate.attempt) return false;
+    stored.escalation = copy({ ...escalation, attempt: gate.attempt });
+    return true;
+  }
+
+  async markEscalationPosted(gate: GateRef): Promise<boolean> {
+    const stored = this.gates.get(gateId(gate));
+    if (!stored?.escalation || stored.escalation.attempt !== gate.attempt) return false;
+    stored.escalation.posted = true;
     return true;
   }
 

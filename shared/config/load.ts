@@ -60,6 +60,13 @@ function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]):
   return undefined;
 }
 
+/** Escalation is two fields, each the service's own or the default one; no `escalateAfter` means none. */
+function escalation(own: ConfigDocument['services'][string], defaults: ConfigDocument['defaults']) {
+  const after = own.escalateAfter ?? defaults.escalateAfter;
+  const to = own.escalateTo ?? defaults.escalateTo;
+  return after === undefined ? { escalateTo: to } : { escalateAfter: after, escalateTo: to };
+}
+
 /** Each service's policy: its own fields where it has them, the `defaults` section's (complete) elsewhere. */
 function resolve(doc: ConfigDocument, file: string): BotConfig {
   const { defaults } = doc;
@@ -70,6 +77,7 @@ function resolve(doc: ConfigDocument, file: string): BotConfig {
       approvers: own.approvers ?? defaults.approvers,
       quorum: own.quorum ?? defaults.quorum,
       approvalExpiry: own.approvalExpiry ?? defaults.approvalExpiry,
+      ...escalation(own, defaults),
       allowSelfApproval: own.allowSelfApproval ?? defaults.allowSelfApproval,
       slo: { ...defaults.slo, ...own.slo },
       service,

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { parseDuration } from '../domain/duration';
 import type { ServiceId } from '../domain/flagger';
 import { type AutoRollback, alertsSchema, autoRollbackSchema } from './alerts';
+import { escalationProblems } from './escalation';
 import { runbooksSchema } from './runbooks';
 import { trafficSchema } from './traffic';
 
@@ -55,6 +56,10 @@ const defaults = z
     quorum: quorum.default(1),
     /** How long an approval request stays open, in ms (written as a duration: 2h, 45m). */
     approvalExpiry: duration.prefault('2h'),
+    /** How long a request waits unanswered before `escalateTo` is mentioned in its thread, in ms; unset: never. */
+    escalateAfter: duration.optional(),
+    /** Who is mentioned then: user groups and users, by ID (never free text, so never @channel or @here). */
+    escalateTo: approvers.prefault({}),
     allowSelfApproval: z.boolean().default(false),
     slo: z
       .strictObject({
@@ -71,6 +76,8 @@ const servicePolicy = {
   approvers: approvers.optional(),
   quorum: quorum.optional(),
   approvalExpiry: duration.optional(),
+  escalateAfter: duration.optional(),
+  escalateTo: approvers.optional(),
   allowSelfApproval: z.boolean().optional(),
   slo: z
     .strictObject({
@@ -165,6 +172,7 @@ export const configSchema = z
     ),
   })
   .superRefine((doc, ctx) => {
+    for (const problem of escalationProblems(doc)) ctx.addIssue({ code: 'custom', ...problem });
     for (const [key, svc] of Object.entries(doc.services)) {
       const at = (field: string) => ['services', key, field];
       if (svc.cluster && !doc.clusters[svc.cluster]) {

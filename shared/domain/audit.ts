@@ -11,6 +11,7 @@ export interface AuditEntry {
     | 'gate-opened'
     | 'gate-reopened'
     | 'gate-answered'
+    | 'escalated'
     | 'approve'
     | 'reject'
     | 'rollback'

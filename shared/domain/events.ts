@@ -1,4 +1,5 @@
 import type { AlertFacts } from './alert';
+import type { EscalationTargets } from './escalation';
 import type { GateType, ServiceId } from './flagger';
 import type { Gate } from './gate';
 
@@ -92,6 +93,18 @@ type GateEvent =
     } & GateRef)
   /** The request at `attempt` expired without a decision; `next` is the attempt asked now. */
   | ({ type: 'gate-expired'; next: number } & GateRef)
+  /**
+   * The request at `attempt` had no decision `waitedMs` after it opened (`count` of `quorum` approvals): `to` is
+   * mentioned in its thread, once. Queued again, identical, when its first job was lost.
+   */
+  | ({
+      type: 'gate-escalated';
+      to: EscalationTargets;
+      waitedMs: number;
+      count: number;
+      quorum: number;
+      expiresAt: string;
+    } & GateRef)
   /** Approvals at `attempt` by people later named the deployer no longer count; `next` is asked now. */
   | ({ type: 'approval-withdrawn'; users: string[]; next: number } & GateRef);
 

@@ -1,4 +1,5 @@
 import { bounded, TEXT_LIMITS } from './bounds';
+import type { Escalation } from './escalation';
 import type { GateType, ServiceId } from './flagger';
 import { gateMode, nextWeight, type ServicePolicy } from './policy';
 import type { Run } from './release';
@@ -30,6 +31,8 @@ export interface Gate {
    * itself so the Flagger path, which reads the gate anyway, sees a request that was never posted and asks again.
    */
   requestPosted?: number;
+  /** The attempt whose request was escalated (`markEscalated`), and when, to whom; one per attempt. */
+  escalation?: Escalation;
 }
 
 export const gateKey = (gate: GateType, targetWeight: number | undefined): string =>

@@ -1,3 +1,4 @@
+import type { Escalation } from '../domain/escalation';
 import type { ServiceId } from '../domain/flagger';
 import type { Gate } from '../domain/gate';
 import type { Run } from '../domain/release';
@@ -68,4 +69,13 @@ export interface ReleaseState {
    * the quorum was withdrawn (its author was named the deployer later). False if it was decided otherwise or moved on.
    */
   reopenGate(gate: Gate, fromAttempt: number): Promise<boolean>;
+
+  /**
+   * Records that attempt `gate.attempt` of a pending request not expired at `escalation.at` was escalated; false if
+   * that attempt was escalated already, or the gate was decided, re-armed or expired: of two concurrent waiting
+   * calls, exactly one escalates. An escalation of an earlier attempt does not count (a new request is a new one).
+   */
+  markEscalated(gate: GateRef, escalation: Escalation): Promise<boolean>;
+  /** Marks the escalation of attempt `gate.attempt` as posted in the thread; false if the gate has none of it. */
+  markEscalationPosted(gate: GateRef): Promise<boolean>;
 }

@@ -243,7 +243,12 @@ function gateLine(gate: Gate): string {
       : gate.status === 'rejected'
         ? ` by ${rejecter(gate)}`
         : ` (${approvalCount(gate)}/${gate.quorum})`;
-  return `${icon} ${capitalize(gateTitle(gate))}: ${gate.status}${who}`;
+  // When, not whom: the thread reply made the mentions; an edited status message must not notify anyone again.
+  const escalated =
+    gate.status === 'pending' && gate.escalation?.attempt === gate.attempt
+      ? ` · escalated ${time(gate.escalation.at)}`
+      : '';
+  return `${icon} ${capitalize(gateTitle(gate))}: ${gate.status}${who}${escalated}`;
 }
 
 const approversText = (policy: ServicePolicy): string =>

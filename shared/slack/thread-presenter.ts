@@ -3,6 +3,7 @@ import type { ServiceId } from '../domain/flagger';
 import type { EventPresenter } from '../ports/events';
 import type { Job } from '../ports/queue';
 import { alertReply } from './alert-message';
+import { postEscalation } from './escalation';
 import { alertRollbackReply, replyFor } from './replies';
 import { runbookEndReply, runbookMessage } from './runbook-message';
 import {
@@ -43,6 +44,9 @@ export class SlackThreadPresenter implements EventPresenter {
       case 'gate-expired':
       case 'approval-withdrawn':
         await postRequest(deps, event.service, event.run, event.key, event.next);
+        return;
+      case 'gate-escalated':
+        await postEscalation(deps, event);
         return;
       case 'runbook-started':
       case 'runbook-progressed':

@@ -19,7 +19,14 @@ import { aPolicy } from '../../testkit/builders';
 const SERVICE = 'production/product-service';
 const T0 = Date.parse('2025-03-04T10:00:00.000Z');
 
-const queue: Queue = { send: async (_job: Job) => {} };
+/** Jobs are kept, never run: nothing marks a request or a mention posted. */
+const queued: Job[] = [];
+const queue: Queue = {
+  send: async (job: Job) => {
+    queued.push(job);
+  },
+};
+const escalationsQueued = () => queued.filter((j) => j.kind === 'event' && j.event.type === 'gate-escalated').length;
 
 /** A document client that records the name of every command it sends. */
 function counted(endpoint: string): { client: DynamoDBDocumentClient; sent: string[] } {
@@ -35,6 +42,9 @@ function counted(endpoint: string): { client: DynamoDBDocumentClient; sent: stri
   return { client, sent };
 }
 
+/** Escalates after a minute, to a user group. */
+const ESCALATING = { escalateAfter: 60_000, escalateTo: { users: [], groups: ['S0SRE00001'] } };
+
 describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
   let dynalite: Dynalite;
   let tables = 0;
@@ -47,6 +57,8 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
   /** A fresh table and two bot processes (Lambda containers) on it, each with its own store adapter. */
   async function world(overrides: Partial<ServicePolicy> = {}) {
     const tableName = `hook-reads-${++tables}`;
+    /** How far the bots' clock has moved since T0. */
+    const clock = { ms: 0 };
     await createTable(dynamoClient(dynalite.endpoint), tableName);
     const config: BotConfig = {
       file: 'release-bot.yaml',
@@ -56,7 +68,7 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
     };
     const process = () => {
       const { client, sent } = counted(dynalite.endpoint);
-      const deps = { config, store: new DynamoStore({ client, tableName }), queue, now: () => new Date(T0) };
+      const deps = { config, store: new DynamoStore({ client, tableName }), queue, now: () => new Date(T0 + clock.ms) };
       /** One Flagger call; what it sent to DynamoDB, and Flagger's answer. */
       const call = async (hook: HookType, checksum = 'rev-1') => {
         sent.length = 0;
@@ -73,7 +85,7 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
       };
       return { call };
     };
-    return { one: process(), two: process() };
+    return { one: process(), two: process(), clock };
   }
 
   it('a waiting confirm-promotion costs one BatchGetItem per tick once the process has seen the run', async () => {
@@ -122,6 +134,39 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
     expect(waiting.message).toMatch(/^waiting for approval to/);
     expect(waiting.sent).toEqual(['BatchGetItemCommand']);
     expect(rollout.sent).toEqual(['BatchGetItemCommand']);
+  });
+
+  it('the call that escalates a request writes once, the mark (and the audit entry); every tick after it reads only', async () => {
+    const { one, clock } = await world(ESCALATING);
+    await one.call('confirm-promotion');
+
+    clock.ms = 61_000;
+    const escalating = await one.call('confirm-promotion');
+    clock.ms = 62_000;
+    const next = await one.call('confirm-promotion');
+    const before = escalationsQueued();
+    clock.ms = 70_000; // the mention was never marked posted: asked again, still without a write
+    const asksAgain = await one.call('confirm-promotion');
+
+    expect(escalating.status).toBe(403);
+    expect(escalating.sent).toEqual(['BatchGetItemCommand', 'UpdateItemCommand', 'PutItemCommand']);
+    expect(next.sent).toEqual(['BatchGetItemCommand']);
+    expect(asksAgain.sent).toEqual(['BatchGetItemCommand']);
+    expect(escalationsQueued()).toBe(before + 1);
+  });
+
+  it('two processes answering the same tick past escalateAfter escalate once, with one audit entry', async () => {
+    const { one, two, clock } = await world(ESCALATING);
+    await one.call('confirm-promotion');
+    await two.call('confirm-promotion');
+    const before = escalationsQueued();
+
+    clock.ms = 61_000;
+    const answers = await Promise.all([one.call('confirm-promotion'), two.call('confirm-promotion')]);
+
+    expect(answers.map((a) => a.status)).toEqual([403, 403]);
+    expect(escalationsQueued()).toBe(before + 1);
+    expect(answers.flatMap((a) => a.sent).filter((command) => command === 'PutItemCommand')).toHaveLength(1);
   });
 });
 

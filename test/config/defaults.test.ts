@@ -16,6 +16,7 @@ describe('Function: loadConfig (defaults)', () => {
       approvers: { users: [], groups: [] },
       quorum: 1,
       approvalExpiry: 2 * 3_600_000,
+      escalateTo: { users: [], groups: [] }, // and no escalateAfter: nobody is escalated to
       allowSelfApproval: false,
       slo: { successRate: 99, p95LatencyMs: 500, errorRate: 1 },
       gates: {
