@@ -18,7 +18,7 @@ const RATE = Number(process.env.RATE ?? 100);
 type Button = { channel: string; ts: string; value: string };
 
 async function main(): Promise<void> {
-  const bot = await startBot(SERVICES);
+  const bot = await startBot(SERVICES, { NODE_OPTIONS: '--expose-gc' });
   const revision = Array.from({ length: SERVICES }, () => 1);
   const lost: string[] = [];
   let shipped = 0;
@@ -57,8 +57,9 @@ async function main(): Promise<void> {
         seconds: 60,
         body: (i) => confirmPromotion(i, SERVICES, `rev-${revision[i % SERVICES]}`),
       });
-      if (ticks.timeouts + ticks.errors > 0)
-        lost.push(`minute ${minute}: ${ticks.timeouts + ticks.errors} ticks unanswered`);
+      if (ticks.timeouts > 0) lost.push(`minute ${minute}: ${ticks.timeouts} ticks not answered within 10 s`);
+      const codes = [...ticks.errorCodes].map(([code, n]) => `${n} x ${code}`).join(', ');
+      if (ticks.errors > 0) lost.push(`minute ${minute}: ${ticks.errors} ticks failed (${codes})`);
       const ms = (q: number) => `${percentile(ticks.latencies, q).toFixed(1)} ms`.padStart(10);
       console.log(
         `${String(minute).padEnd(8)} ${String(await bot.rssMiB()).padStart(4)} MiB  ${String(await heapMiB()).padStart(4)} MiB ${ms(0.5)} ${ms(0.99)} ` +

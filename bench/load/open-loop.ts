@@ -11,6 +11,8 @@ export interface LoadResult {
   answers: Map<string, number>;
   timeouts: number;
   errors: number;
+  /** The errors by code (ECONNRESET, ...). */
+  errorCodes: Map<string, number>;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openLoop(options: {
   label?: (status: number, body: string) => string;
 }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-  const result: LoadResult = { latencies: [], answers: new Map(), timeouts: 0, errors: 0 };
+  const result: LoadResult = { latencies: [], answers: new Map(), timeouts: 0, errors: 0, errorCodes: new Map() };
   const total = Math.round(options.rate * options.seconds);
   const pending: Promise<void>[] = [];
   const start = performance.now();
@@ -82,8 +84,12 @@ function send(
       result.timeouts++;
       req.destroy();
     });
-    req.on('error', () => {
-      if (!timedOut) result.errors++;
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!timedOut) {
+        result.errors++;
+        const code = error.code ?? error.message;
+        result.errorCodes.set(code, (result.errorCodes.get(code) ?? 0) + 1);
+      }
       resolve();
     });
     req.end(body);

@@ -74,19 +74,21 @@ describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
     expect(caughtUp.body).toBe('admitted\n');
   });
 
-  it('measures how late the event loop runs, and reads 0 again once it caught up', async () => {
+  it('reads the loop as late while it is blocked, and as on time again once it caught up', async () => {
     const monitor = loopDelayMonitor(5);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 20));
       const blockedUntil = performance.now() + 120;
       while (performance.now() < blockedUntil); // the loop is busy: the monitor's timer cannot fire
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      await new Promise((resolve) => setImmediate(resolve));
+      // Read from inside the blocked turn, as a request read in that turn is: the overdue timer counts.
       const late = monitor.delay();
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      let caughtUp = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 100 && caughtUp >= 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        caughtUp = monitor.delay();
+      }
 
-      expect(late).toBeGreaterThanOrEqual(90);
-      expect(monitor.delay()).toBeLessThan(90);
+      expect(late).toBeGreaterThanOrEqual(100);
+      expect(caughtUp).toBeLessThan(50);
     } finally {
       monitor.stop();
     }
