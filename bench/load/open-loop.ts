@@ -18,7 +18,10 @@ export interface LoadResult {
 /**
  * Open-loop load: request i is due at start + i / rate whether or not earlier ones were answered (as Flagger's
  * ticks are), and its latency counts from when it was due, so a server that falls behind is charged for the
- * queue it builds (no coordinated omission).
+ * queue it builds (no coordinated omission). Each request opens its own connection and leaves it idle afterwards,
+ * as Flagger does (a new retryablehttp client, so a new Transport, per webhook call; pkg/controller/webhook.go):
+ * the server pays a TCP accept per call and holds the idle sockets until its keep-alive timeout closes them.
+ * `pooled` reuses connections instead, as a client with one keep-alive pool would.
  */
 export async function openLoop(options: {
   url: string;
@@ -26,8 +29,16 @@ export async function openLoop(options: {
   seconds: number;
   body: (i: number) => string;
   label?: (status: number, body: string) => string;
+  pooled?: boolean;
 }): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const pool = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const agents: Agent[] = [];
+  const agent = () => {
+    if (options.pooled) return pool;
+    const own = new Agent({ keepAlive: true });
+    agents.push(own);
+    return own;
+  };
   const result: LoadResult = { latencies: [], answers: new Map(), timeouts: 0, errors: 0, errorCodes: new Map() };
   const total = Math.round(options.rate * options.seconds);
   const pending: Promise<void>[] = [];
@@ -36,14 +47,16 @@ export async function openLoop(options: {
   await new Promise<void>((done) => {
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
-      for (; sent < due; sent++) pending.push(send(agent, options, sent, start + (sent * 1000) / options.rate, result));
+      for (; sent < due; sent++)
+        pending.push(send(agent(), options, sent, start + (sent * 1000) / options.rate, result));
       if (sent < total) setTimeout(tick, 1);
       else done();
     };
     tick();
   });
   await Promise.all(pending);
-  agent.destroy();
+  pool.destroy();
+  for (const own of agents) own.destroy();
   return result;
 }
 
