@@ -6,6 +6,11 @@ import { applyCrds, type Cluster, readManifests, startCluster } from '../../e2e/
 import { ClusterProbe } from '../../e2e/harness/cluster-probe';
 import type { KubeObject } from '../../e2e/harness/kube';
 import * as manifests from '../../e2e/harness/manifests';
+import type { BotConfig } from '../../shared/config/load';
+import { sectionDefaults } from '../../shared/config/schema';
+import type { RunbookCluster } from '../../shared/ports/cluster';
+import { runDoctor } from '../../shared/usecases/doctor';
+import { aPolicy } from '../../testkit/builders';
 import { canaryObject, destinationRuleObject } from '../support/flagger-objects';
 
 /**
@@ -214,6 +219,35 @@ describe('RBAC: the bot reads the split and runs its runbook verbs with exactly 
         .replicas,
     ).toBe(0);
     await admin.apply(flaggerVirtualService(NS, 70, 30));
+  });
+
+  it('/canary doctor reads everything it checks with that RBAC: no check is a refusal', async () => {
+    const { probe } = env();
+    // The adapter's verbs, answered by the probe's child process (client-node is ESM-only, jest is not).
+    const cluster = new Proxy({} as RunbookCluster, {
+      get:
+        (_target, verb: string) =>
+        async (...args: unknown[]) =>
+          (await probe.call(verb, ...args)).result,
+    });
+    const config: BotConfig = {
+      file: 'release-bot.yaml',
+      services: new Map([[`${NS}/${SERVICE}`, aPolicy({ service: `${NS}/${SERVICE}`, cluster: 'prod' })]]),
+      clusters: { prod: { kubeconfig: 'unused' } },
+      ...sectionDefaults(),
+    };
+
+    const report = await runDoctor({ config, clusters: new Map([['prod', cluster]]) }, `${NS}/${SERVICE}`);
+    const line = (subject: string) => report.checks.find((c) => c.subject === subject);
+
+    expect(report.checks.map((c) => c.found).join('\n')).not.toMatch(/403|Forbidden|may not/);
+    expect(line(`Canary ${NS}/${SERVICE}`)?.status).toBe('pass');
+    expect(line(`VirtualService ${SERVICE}`)?.status).toBe('pass');
+    expect(line(`DestinationRule ${SERVICE}-canary`)?.status).toBe('pass');
+    // What this cluster really lacks, as the doctor tells it: the Canary has no webhooks, no primary rule.
+    expect(line('rollback webhook')).toMatchObject({ status: 'fail', found: 'none on the Canary' });
+    expect(line(`DestinationRule ${SERVICE}-primary`)).toMatchObject({ status: 'fail', found: 'not found' });
+    expect(line('mTLS')).toMatchObject({ status: 'pass', found: 'STRICT, as configured' });
   });
 
   it('refuses, with the same identity, every call outside the documented RBAC', async () => {
