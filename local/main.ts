@@ -16,7 +16,7 @@ ${bot.consoleUrl ? `Chat console: ${bot.consoleUrl}   (every Slack interaction i
   POST ${bot.url}/alertmanager           Alertmanager webhook (Authorization: Bearer ${bot.alertmanagerToken})
   POST ${bot.url}/slack/events           Slack slash commands and interactivity (buttons, dialogs)
   GET  ${bot.url}/healthz
-  GET  ${bot.url}/metrics                internal failures counted (a 403 that is the bot failing, not a gate waiting)
+  GET  ${bot.url}/metrics                internal failures (a 403 that is the bot failing) and calls refused for load, counted
 Config: ${bot.config.file} (${bot.config.services.size} services) · Slack: ${process.env.SLACK_BOT_TOKEN ? 'Web API' : bot.consoleUrl ? 'the chat console (no SLACK_BOT_TOKEN), and a line per message here' : 'a line per message here (no SLACK_BOT_TOKEN; the chat console is served on loopback addresses only)'}
 
 Canary webhooks (paste under spec.analysis.webhooks of ${service}):
