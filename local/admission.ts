@@ -3,7 +3,7 @@ import { type HttpResult, text } from '../shared/http/responses';
 import type { FailureCounter } from '../shared/observability/failure-counter';
 import { logger } from '../shared/observability/logger';
 
-/** Flagger calls refused unanswered because too many were in flight (a line of local `/metrics`). */
+/** Flagger calls refused unanswered because the bot was busy (a line of local `/metrics`). */
 export const FLAGGER_CALLS_SHED = 'FlaggerCallsShed';
 
 /**
@@ -68,18 +68,28 @@ export class FlaggerAdmission {
 }
 
 /**
- * How late the event loop runs: a timer due every 10 ms, and how late it fired last. Read between firings, it
- * also counts how overdue the next firing is: one turn of a loop that is behind can read hundreds of requests
- * before any timer runs, and those requests must see that it is late. `stop` ends the timer.
+ * How late the event loop runs, as a sustained figure: a timer due every 10 ms, and a moving average of how late
+ * it fired (each firing weighs 30 %), so one stall (a GC pause, a chart rendered, the machine busy elsewhere) does
+ * not refuse the call that happens to come next, while a loop that stays behind reaches the limit within a few
+ * firings. Read between firings, a turn that has run longer than `stuckMs` counts as late at once: one turn of an
+ * overloaded loop can read hundreds of requests before any timer runs. `stop` ends the timer.
  */
-export function loopDelayMonitor(everyMs = 10): { delay: () => number; stop: () => void } {
-  let fired = 0;
+export function loopDelayMonitor(options: { everyMs?: number; stuckMs?: number } = {}): {
+  delay: () => number;
+  stop: () => void;
+} {
+  const { everyMs = 10, stuckMs = 1000 } = options;
+  let smoothed = 0;
   let due = performance.now() + everyMs;
   const timer = setInterval(() => {
     const now = performance.now();
-    fired = Math.max(0, now - due);
+    smoothed = 0.7 * smoothed + 0.3 * Math.max(0, now - due);
     due = now + everyMs;
   }, everyMs);
   timer.unref();
-  return { delay: () => Math.max(fired, performance.now() - due), stop: () => clearInterval(timer) };
+  const delay = () => {
+    const overdue = performance.now() - due;
+    return overdue >= stuckMs ? overdue : smoothed;
+  };
+  return { delay, stop: () => clearInterval(timer) };
 }

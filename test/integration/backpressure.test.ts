@@ -74,21 +74,52 @@ describe('Backpressure on Flagger calls (FlaggerAdmission)', () => {
     expect(caughtUp.body).toBe('admitted\n');
   });
 
-  it('reads the loop as late while it is blocked, and as on time again once it caught up', async () => {
-    const monitor = loopDelayMonitor(5);
+  const block = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until); // the loop is busy: the monitor's timer cannot fire
+  };
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('does not count one stall as a late loop: the call after a GC pause is answered', async () => {
+    const monitor = loopDelayMonitor({ everyMs: 5, stuckMs: 1000 });
     try {
-      const blockedUntil = performance.now() + 120;
-      while (performance.now() < blockedUntil); // the loop is busy: the monitor's timer cannot fire
-      // Read from inside the blocked turn, as a request read in that turn is: the overdue timer counts.
-      const late = monitor.delay();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      block(250);
+      await turn();
+
+      expect(monitor.delay()).toBeLessThan(200);
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  it('counts a loop that stays behind, and reads it as on time again once it caught up', async () => {
+    const monitor = loopDelayMonitor({ everyMs: 5, stuckMs: 1000 });
+    try {
+      for (let i = 0; i < 8; i++) {
+        block(250);
+        await turn();
+      }
+      const behind = monitor.delay();
       let caughtUp = Number.POSITIVE_INFINITY;
       for (let i = 0; i < 100 && caughtUp >= 50; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         caughtUp = monitor.delay();
       }
 
-      expect(late).toBeGreaterThanOrEqual(100);
+      expect(behind).toBeGreaterThanOrEqual(200);
       expect(caughtUp).toBeLessThan(50);
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  it('reads a turn stuck for longer than stuckMs as late at once, from inside that turn', () => {
+    const monitor = loopDelayMonitor({ everyMs: 5, stuckMs: 300 });
+    try {
+      block(350);
+
+      expect(monitor.delay()).toBeGreaterThanOrEqual(300);
     } finally {
       monitor.stop();
     }
