@@ -13,12 +13,13 @@ services:
   production/web: { channel: C0WEB00001, cluster: prod }
 `;
 const VPC = { vpcId: 'vpc-0123abcd', subnetIds: 'subnet-0123abcd,subnet-0456abcd' };
+const ALL = ['Flagger', 'Alertmanager', 'Slack', 'Worker'] as const;
 
 describe('Least privilege', () => {
   const { template } = synth();
 
   it('grants each function only the DynamoDB calls the store makes, on the table alone', () => {
-    for (const fn of ['Flagger', 'Slack', 'Worker'] as const) {
+    for (const fn of ALL) {
       const dynamo = statementsOf(template, fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
       expect(dynamo).toHaveLength(1);
       expect(actionsOf(dynamo)).toEqual([
@@ -50,28 +51,30 @@ describe('Least privilege', () => {
     expect([...new Set(needed)].sort()).toEqual([...TABLE_ACTIONS].sort());
   });
 
-  it('lets the Flagger and Slack functions only send to the queue, and the worker only consume it', () => {
-    expect(actionsOf(statementsOf(template, 'Flagger')).filter((a) => a.startsWith('sqs:'))).toEqual([
-      'sqs:SendMessage',
-    ]);
-    expect(actionsOf(statementsOf(template, 'Slack')).filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:SendMessage']);
+  it('lets the Flagger, Alertmanager and Slack functions only send to the queue, and the worker only consume it', () => {
+    for (const fn of ['Flagger', 'Alertmanager', 'Slack'] as const) {
+      const sqs = statementsOf(template, fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('sqs:')));
+      expect(actionsOf(sqs)).toEqual(['sqs:SendMessage']);
+      expect(sqs[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Jobs[0-9A-F]/), 'Arn'] });
+    }
     const worker = actionsOf(statementsOf(template, 'Worker')).filter((a) => a.startsWith('sqs:'));
     expect(worker).toContain('sqs:ReceiveMessage');
     expect(worker).not.toContain('sqs:SendMessage');
   });
 
   it('gives each function read access to its own secret only', () => {
-    const secretsOf = (fn: 'Flagger' | 'Slack' | 'Worker') =>
+    const secretsOf = (fn: (typeof ALL)[number]) =>
       statementsOf(template, fn)
         .filter((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue'))
         .map((s) => JSON.stringify(s.Resource));
     expect(secretsOf('Flagger')).toEqual([expect.stringMatching(/FlaggerSecret/)]);
+    expect(secretsOf('Alertmanager')).toEqual([expect.stringMatching(/AlertmanagerSecret/)]);
     expect(secretsOf('Slack')).toEqual([expect.stringMatching(/SlackSecret/)]);
     expect(secretsOf('Worker')).toEqual([expect.stringMatching(/SlackSecret/)]);
   });
 
   it('lets functions read the one AppConfig profile, and write only their own log group', () => {
-    for (const fn of ['Flagger', 'Slack', 'Worker'] as const) {
+    for (const fn of ALL) {
       const statements = statementsOf(template, fn);
       const appconfig = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('appconfig:')));
       expect(actionsOf(appconfig)).toEqual(['appconfig:GetLatestConfiguration', 'appconfig:StartConfigurationSession']);
@@ -85,10 +88,20 @@ describe('Least privilege', () => {
   });
 
   it('uses a wildcard resource only for X-Ray', () => {
-    for (const fn of ['Flagger', 'Slack', 'Worker'] as const) {
+    for (const fn of ALL) {
       const wild = statementsOf(template, fn).filter((s) => s.Resource === '*');
       expect(actionsOf(wild)).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
+  });
+
+  it('gives the Alertmanager function only what its handler uses: the store, the queue, its secret, the config', () => {
+    // functions/alertmanager reads no metrics, no Slack and no cluster: the runbook it queues runs in the worker.
+    const prefixes = [...new Set(actionsOf(statementsOf(template, 'Alertmanager')).map((a) => a.split(':')[0]))];
+    expect(prefixes.sort()).toEqual(['appconfig', 'dynamodb', 'logs', 'secretsmanager', 'sqs', 'xray']);
+    expect(actionsOf(statementsOf(template, 'Alertmanager')).filter((a) => a.startsWith('secretsmanager:'))).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 
   it('grants no EKS access when no EKS cluster is configured', () => {
@@ -141,6 +154,7 @@ describe('EKS, Amazon Managed Prometheus and the VPC', () => {
       expect(JSON.stringify(aps[0]?.Resource)).toContain(':workspace/ws-1234abcd-12ab-34cd-56ef-1234567890ab');
     }
     expect(JSON.stringify(statementsOf(template, 'Slack'))).not.toContain('aps:');
+    expect(JSON.stringify(statementsOf(template, 'Alertmanager'))).not.toMatch(/aps:|eks:|ec2:/);
   });
 
   it('places the Flagger function and the worker in the given subnets, each with its own security group', () => {
@@ -163,5 +177,30 @@ describe('EKS, Amazon Managed Prometheus and the VPC', () => {
   it('gives the network-interface permissions only to the functions in the VPC', () => {
     expect(actionsOf(statementsOf(template, 'Worker'))).toContain('ec2:CreateNetworkInterface');
     expect(actionsOf(statementsOf(template, 'Slack'))).not.toContain('ec2:CreateNetworkInterface');
+  });
+});
+
+describe('A Prometheus inside the cluster, reached from the VPC', () => {
+  const IN_CLUSTER = `
+prometheus: { url: "http://prometheus.istio-system:9090" }
+services:
+  production/web: { channel: C0WEB00001 }
+`;
+  const { template } = synth({ configFile: configFile(IN_CLUSTER), ...VPC });
+
+  it('opens egress on 443 and the Prometheus port 9090 only, for each function in the VPC', () => {
+    const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup')) as {
+      Properties: { SecurityGroupEgress: { CidrIp: string; FromPort: number; ToPort: number; IpProtocol: string }[] };
+    }[];
+    expect(groups).toHaveLength(2);
+    for (const group of groups) {
+      const rules = group.Properties.SecurityGroupEgress.map((r) => `${r.IpProtocol} ${r.FromPort}-${r.ToPort}`);
+      expect(rules.sort()).toEqual(['tcp 443-443', 'tcp 9090-9090']);
+    }
+    expect(JSON.stringify(template.findResources('AWS::EC2::SecurityGroupEgress'))).toBe('{}');
+  });
+
+  it('grants no Amazon Managed Prometheus query for a Prometheus that is not AMP', () => {
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('aps:');
   });
 });

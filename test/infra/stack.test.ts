@@ -179,3 +179,34 @@ describe('Class: ReleaseBotStack', () => {
     expect(policies).not.toMatch(/s3:/);
   });
 });
+
+describe('A custom domain', () => {
+  const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555';
+  const { template } = synth({ domainName: 'bot.example.com', certificateArn: CERTIFICATE });
+
+  it('maps the API to the domain with its certificate, and outputs the target to CNAME it to', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'bot.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: CERTIFICATE, EndpointType: 'REGIONAL' })],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+      DomainName: { Ref: Match.stringLikeRegexp('^ApiDomain') },
+      Stage: '$default',
+    });
+    template.hasOutput('DomainTarget', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiDomain'), 'RegionalDomainName'] },
+    });
+  });
+
+  it('gives the URLs to paste on the domain, not the execute-api endpoint', () => {
+    template.hasOutput('FlaggerHookConfirmPromotion', { Value: 'https://bot.example.com/flagger/confirm-promotion' });
+    template.hasOutput('SlackRequestUrl', { Value: 'https://bot.example.com/slack/events' });
+    template.hasOutput('AlertmanagerUrl', { Value: 'https://bot.example.com/alertmanager' });
+  });
+
+  it('has no domain, and no DomainTarget output, when none is given', () => {
+    const plain = synth().template;
+    plain.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    expect(Object.keys(plain.findOutputs('DomainTarget'))).toEqual([]);
+  });
+});

@@ -11,6 +11,9 @@ type HttpAnswer = { statusCode: number; body: string };
 
 const FLAGGER_SECRET = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:Test/flagger-AbCdEf';
 const SLACK_SECRET = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:Test/slack-AbCdEf';
+const ALERTMANAGER_SECRET = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:Test/alertmanager-AbCdEf';
+/** The secret the rotation test changes, so the other tests' containers never see a rotation. */
+const ROTATED_SECRET = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:Test/rotated-AbCdEf';
 const CURRENT = 'new-flagger-token-0123456789';
 const PREVIOUS = 'old-flagger-token-0123456789';
 const SIGNING = 'signing-secret-from-secrets-manager';
@@ -26,6 +29,9 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
   const sqs = new FakeSqs();
   const good = new LambdaHost('lambda-parameters');
   const broken = new LambdaHost('lambda-parameters');
+  // Containers whose clock the tests move: one sees a secret rotated, the other new configuration versions.
+  const rotating = new LambdaHost('lambda-parameters');
+  const reconfigured = new LambdaHost('lambda-parameters');
   let dynalite: Dynalite;
 
   beforeAll(async () => {
@@ -41,13 +47,23 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
       SLACK_SECRET,
       JSON.stringify({ SLACK_SIGNING_SECRET: SIGNING, SLACK_BOT_TOKEN: 'xoxb-from-secret' }),
     );
+    aws.secrets.set(
+      ALERTMANAGER_SECRET,
+      JSON.stringify({
+        ALERTMANAGER_TOKEN: 'new-alertmanager-token',
+        ALERTMANAGER_TOKEN_PREVIOUS: 'old-alertmanager-token',
+      }),
+    );
+    aws.secrets.set(ROTATED_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: PREVIOUS }));
     aws.configs.set('bot/prod/config', TEST_CONFIG);
+    aws.configs.set('bot/prod/versions', TEST_CONFIG);
     aws.configs.set('bot/prod/broken', 'services:\n  production/web: { channel: general }\n');
     const sqsUrl = await sqs.start();
     const env = (profile: string) => ({
       RELEASE_BOT_APPCONFIG: `bot/prod/${profile}`,
       FLAGGER_SECRET_ARN: FLAGGER_SECRET,
       SLACK_SECRET_ARN: SLACK_SECRET,
+      ALERTMANAGER_SECRET_ARN: ALERTMANAGER_SECRET,
       TABLE_NAME: 'release-bot',
       QUEUE_URL: `${sqsUrl}/000000000000/release-bot-jobs.fifo`,
       AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
@@ -61,11 +77,15 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     const slackUrl = await slack.start();
     good.start({ ...env('config'), SLACK_API_URL: slackUrl });
     broken.start({ ...env('broken'), SLACK_API_URL: slackUrl });
+    rotating.start({ ...env('config'), FLAGGER_SECRET_ARN: ROTATED_SECRET, SLACK_API_URL: slackUrl });
+    reconfigured.start({ ...env('versions'), SLACK_API_URL: slackUrl });
   }, 60_000);
 
   afterAll(async () => {
     good.stop();
     broken.stop();
+    rotating.stop();
+    reconfigured.stop();
     await Promise.all([aws.stop(), slack.stop(), sqs.stop(), dynalite.close()]);
   });
 
@@ -137,5 +157,85 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
         error: expect.objectContaining({ stack: expect.stringContaining('is not a valid release-bot configuration') }),
       }),
     );
+  });
+
+  it('picks up a rotated Flagger token once the 300 s cache age has passed, with no redeploy or restart', async () => {
+    // Arrange: the container has read the token in force
+    expect((await hook(rotating, PREVIOUS)).body).toContain('waiting for approval');
+
+    // Act: the operator rotates (new token, the old one as _PREVIOUS)
+    aws.secrets.set(
+      ROTATED_SECRET,
+      JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: CURRENT, FLAGGER_WEBHOOK_TOKEN_PREVIOUS: PREVIOUS }),
+    );
+    await rotating.advanceClock(290);
+    const cached = await hook(rotating, CURRENT);
+    await rotating.advanceClock(15);
+    const rotated = await hook(rotating, CURRENT);
+    const old = await hook(rotating, PREVIOUS);
+    // and drops the old token once the Canaries send the new one
+    aws.secrets.set(ROTATED_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: CURRENT }));
+    await rotating.advanceClock(310);
+    const dropped = await hook(rotating, PREVIOUS);
+
+    // Assess: inside the cache age the old secret still holds; after it, each put is in force
+    expect(cached.statusCode).toBe(401);
+    expect(rotated.body).toContain('waiting for approval');
+    expect(old.body).toContain('waiting for approval');
+    expect(dropped.statusCode).toBe(401);
+    expect(aws.calls.filter((c) => c === `GetSecretValue ${ROTATED_SECRET}`)).toHaveLength(3);
+  });
+
+  it('accepts the previous Alertmanager token during a rotation, and no other', async () => {
+    const notification = {
+      version: '4',
+      status: 'firing',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'CanaryErrorRate', namespace: 'production', canary: 'product-service' },
+          annotations: {},
+          startsAt: '2026-12-03T10:00:00.123456789Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: 'rotation1',
+        },
+      ],
+    };
+    const post = (token: string) =>
+      good.invoke<HttpAnswer>(
+        'alertmanager',
+        httpEvent('/alertmanager', JSON.stringify(notification), { authorization: `Bearer ${token}` }),
+      );
+
+    const current = await post('new-alertmanager-token');
+    const previous = await post('old-alertmanager-token');
+    const wrong = await post('some-other-alertmanager-token');
+
+    expect(current.statusCode).toBe(200);
+    expect(JSON.parse(current.body).alerts[0]).toMatchObject({ fingerprint: 'rotation1' });
+    expect(previous.statusCode).toBe(200);
+    expect(wrong.statusCode).toBe(401);
+    expect(aws.calls.filter((c) => c === `GetSecretValue ${ALERTMANAGER_SECRET}`)).toHaveLength(1);
+  });
+
+  it('keeps the last good configuration when a new version is invalid, and takes the next valid one', async () => {
+    const polls = () => aws.calls.filter((c) => c === 'GetLatestConfiguration bot/prod/versions').length;
+    expect((await hook(reconfigured, CURRENT)).body).toContain('waiting for approval');
+    const before = polls();
+
+    // Act: an invalid version is deployed, then, after the cache age, a valid one without the service
+    aws.configs.set('bot/prod/versions', 'services:\n  production/product-service: { channel: general }\n');
+    await reconfigured.advanceClock(61);
+    const kept = await hook(reconfigured, CURRENT);
+    aws.configs.set('bot/prod/versions', 'services:\n  production/other-service: { channel: C0OTHER0001 }\n');
+    await reconfigured.advanceClock(61);
+    const next = await hook(reconfigured, CURRENT);
+
+    // Assess: the bad version was read and rejected (logged), the gate still served from the last good one
+    expect(polls()).toBe(before + 2);
+    expect(kept.statusCode).toBe(403);
+    expect(kept.body).toContain('waiting for approval');
+    expect(reconfigured.stderr).toContain('new configuration version rejected; keeping the last good one');
+    expect(next.body).toContain('production/product-service is not configured in release-bot');
   });
 });

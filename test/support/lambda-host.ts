@@ -33,11 +33,23 @@ export class LambdaHost {
       join(out, 'host.mjs'),
       `import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+// A clock the tests move (advanceClock), so cache ages such as Powertools' maxAge pass without waiting for them.
+const RealDate = Date;
+let offsetMs = 0;
+globalThis.Date = class extends RealDate {
+  constructor(...args) { super(...(args.length ? args : [RealDate.now() + offsetMs])); }
+  static now() { return RealDate.now() + offsetMs; }
+};
 const require = createRequire(import.meta.url);
 const handlers = {};
 for (const fn of ${JSON.stringify(FUNCTIONS)}) handlers[fn] = require('./' + fn + '.js').handler;
 for await (const line of createInterface({ input: process.stdin })) {
-  const { id, fn, event } = JSON.parse(line);
+  const { id, fn, event, advanceMs } = JSON.parse(line);
+  if (advanceMs !== undefined) {
+    offsetMs += advanceMs;
+    process.stdout.write('@@' + JSON.stringify({ id, result: offsetMs }) + '\\n');
+    continue;
+  }
   try {
     // A context as Lambda gives one: the worker's runbook jobs budget their time from it (60 s, its timeout).
     const deadline = Date.now() + 60000;
@@ -76,6 +88,15 @@ for await (const line of createInterface({ input: process.stdin })) {
     });
     if (reply.error) throw new Error(`${fn} threw: ${reply.error}\n${this.stderr}`);
     return reply.result as T;
+  }
+
+  /** Moves this container's clock (Date and Date.now) forward, as if the seconds had passed between invocations. */
+  async advanceClock(seconds: number): Promise<void> {
+    const id = this.nextId++;
+    await new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child?.stdin.write(`${JSON.stringify({ id, advanceMs: seconds * 1000 })}\n`);
+    });
   }
 
   stop(): void {
