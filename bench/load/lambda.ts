@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { flaggerHandler } from '../../functions/flagger/http-handler';
-import { documentClient, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
+import { dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
 import { createTable, DynamoStore } from '../../shared/adapters/dynamo-store';
 import { parseConfig } from '../../shared/config/load';
 import type { Job } from '../../shared/ports/queue';
 import { FLAGGER_TOKEN } from '../../testkit/bot';
+import { countedClient } from '../../testkit/counted-dynamo';
 import { percentile } from './open-loop';
 import { confirmPromotion, loadConfig } from './releases';
 
@@ -25,15 +26,7 @@ export async function lambdaShaped(services: number, calls: number): Promise<Lam
   const dynalite = await startDynalite();
   try {
     await createTable(dynamoClient(dynalite.endpoint), 'release-bot');
-    const client = documentClient(dynalite.endpoint);
-    const sent: string[] = [];
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        sent.push(String(context.commandName));
-        return next(args);
-      },
-      { step: 'initialize', name: 'countCommands' },
-    );
+    const { client, sent } = countedClient(dynalite.endpoint);
     const deps = {
       config: parseConfig(loadConfig(services), 'bench.yaml'),
       store: new DynamoStore({ client, tableName: 'release-bot' }),

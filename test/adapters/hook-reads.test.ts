@@ -1,5 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Dynalite, documentClient, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
+import { type Dynalite, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
 import { createTable, DynamoStore } from '../../shared/adapters/dynamo-store';
 import { noGroups } from '../../shared/adapters/no-groups';
 import type { BotConfig } from '../../shared/config/load';
@@ -11,6 +10,7 @@ import type { Job, Queue } from '../../shared/ports/queue';
 import { approve } from '../../shared/usecases/decisions';
 import { handleHook } from '../../shared/usecases/flagger-hook';
 import { aPolicy } from '../../testkit/builders';
+import { countedClient } from '../../testkit/counted-dynamo';
 
 /*
  * What a Flagger call costs in DynamoDB round trips, counted on the wire (every command the SDK client sends),
@@ -27,20 +27,6 @@ const queue: Queue = {
   },
 };
 const escalationsQueued = () => queued.filter((j) => j.kind === 'event' && j.event.type === 'gate-escalated').length;
-
-/** A document client that records the name of every command it sends. */
-function counted(endpoint: string): { client: DynamoDBDocumentClient; sent: string[] } {
-  const client = documentClient(endpoint);
-  const sent: string[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCommands' },
-  );
-  return { client, sent };
-}
 
 /** Escalates after a minute, to a user group. */
 const ESCALATING = { escalateAfter: 60_000, escalateTo: { users: [], groups: ['S0SRE00001'] } };
@@ -67,7 +53,7 @@ describe('Flagger calls: DynamoDB round trips per call (dynalite)', () => {
       ...sectionDefaults(),
     };
     const process = () => {
-      const { client, sent } = counted(dynalite.endpoint);
+      const { client, sent } = countedClient(dynalite.endpoint);
       const deps = { config, store: new DynamoStore({ client, tableName }), queue, now: () => new Date(T0 + clock.ms) };
       /** One Flagger call; what it sent to DynamoDB, and Flagger's answer. */
       const call = async (hook: HookType, checksum = 'rev-1') => {
@@ -181,7 +167,7 @@ describe('Slack decisions: DynamoDB round trips per click (dynalite)', () => {
   it('a click on a request reads the service, its run and the clicked gate in one BatchGetItem', async () => {
     const tableName = 'click-reads';
     await createTable(dynamoClient(dynalite.endpoint), tableName);
-    const { client, sent } = counted(dynalite.endpoint);
+    const { client, sent } = countedClient(dynalite.endpoint);
     const config: BotConfig = {
       file: 'release-bot.yaml',
       services: new Map([[SERVICE, aPolicy()]]),
