@@ -180,24 +180,24 @@ export async function listDestinationRules(
   service: string,
   requestMs: number,
 ): Promise<Json[]> {
-  const { group, version, plural } = RESOURCES.DestinationRule;
-  const list = (await connection.api.listNamespacedCustomObject(
-    { group, version, plural, namespace },
-    connection.callOptions({ timeoutMs: requestMs }),
-  )) as { items?: Json[] };
   const names = [service, `${service}-primary`, `${service}-canary`];
-  return (list.items ?? []).filter((rule) => {
+  return (await listNamespaced(connection, 'DestinationRule', namespace, requestMs)).filter((rule) => {
     const host = String((rule.spec as Json | undefined)?.host ?? '');
     return names.some((name) => host === name || host.startsWith(`${name}.`));
   });
 }
 
-export async function listPeerAuthentications(
+export const listPeerAuthentications = (connection: Connection, namespace: string, requestMs: number) =>
+  listNamespaced(connection, 'PeerAuthentication', namespace, requestMs);
+
+/** Every object of a kind in the namespace (the only list calls deploy/rbac.yaml grants). */
+async function listNamespaced(
   connection: Connection,
+  kind: ResourceKind,
   namespace: string,
   requestMs: number,
 ): Promise<Json[]> {
-  const { group, version, plural } = RESOURCES.PeerAuthentication;
+  const { group, version, plural } = RESOURCES[kind];
   const list = (await connection.api.listNamespacedCustomObject(
     { group, version, plural, namespace },
     connection.callOptions({ timeoutMs: requestMs }),
