@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import { parseDuration } from '../domain/duration';
 import type { ServiceId } from '../domain/flagger';
+import {
+  type AnalysisShape,
+  describeShape,
+  MAX_STEPS,
+  STRATEGY_NAMES,
+  strategyOf,
+  weightSteps,
+  withDefaults,
+} from '../domain/strategy';
 import { type AutoRollback, alertsSchema, autoRollbackSchema } from './alerts';
 import { escalationProblems } from './escalation';
 import { runbooksSchema } from './runbooks';
@@ -88,11 +97,29 @@ const servicePolicy = {
     .optional(),
 };
 
-/** The Canary's stepWeight/maxWeight, so the bot knows which weight a traffic step leads to. */
+const weight = z.number().int().min(1).max(100);
+
+/**
+ * How the Canary moves traffic, under its own field names (`spec.analysis`): a weighted canary (stepWeight and
+ * maxWeight, or a stepWeights list), blue-green (iterations) or A/B testing (iterations and `match: true`). When
+ * the service names a cluster the bot reads the live Canary and follows it; these fields are then only checked
+ * against it. Nothing here is defaulted, so that the check compares only what was written.
+ */
 const analysis = z
   .strictObject({
-    stepWeight: z.number().int().min(1).max(100).default(10),
-    maxWeight: z.number().int().min(1).max(100).default(50),
+    stepWeight: weight.optional(),
+    maxWeight: weight.optional(),
+    stepWeights: z
+      .array(weight)
+      .min(1)
+      .max(MAX_STEPS)
+      .refine(
+        (list) => list.every((w, i) => i === 0 || w > (list[i - 1] as number)),
+        'stepWeights must increase, each weight above the one before',
+      )
+      .optional(),
+    iterations: z.number().int().min(1).max(1000).optional(),
+    match: z.boolean().optional(),
   })
   .prefault({});
 
@@ -189,17 +216,8 @@ export const configSchema = z
           message: `runbook "${svc.runbook}" is not defined under runbooks (defined: ${Object.keys(doc.runbooks).join(', ')})`,
         });
       }
-      const traffic = svc.gates['confirm-traffic-increase'];
-      const steps = stepWeights(svc.analysis);
-      if (traffic.mode !== 'auto' && traffic.fromWeight > 0 && !steps.includes(traffic.fromWeight)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [...at('gates'), 'confirm-traffic-increase', 'fromWeight'],
-          message:
-            `fromWeight ${traffic.fromWeight} is not a weight this canary steps through ` +
-            `(stepWeight ${svc.analysis.stepWeight}, maxWeight ${svc.analysis.maxWeight}: ${steps.join(', ')})`,
-        });
-      }
+      const problem = trafficGateProblem(svc);
+      if (problem) ctx.addIssue({ code: 'custom', path: [...at('gates'), ...problem.path], message: problem.message });
       const manual = Object.values(svc.gates).some((g) => g.mode === 'manual');
       const sloGated = Object.values(svc.gates).some((g) => g.mode === 'slo');
       if (sloGated && !doc.prometheus) {
@@ -227,12 +245,37 @@ export const configSchema = z
     }
   });
 
-/** The weights Flagger moves the canary through: stepWeight, 2 x stepWeight, ... capped at maxWeight. */
-function stepWeights({ stepWeight, maxWeight }: { stepWeight: number; maxWeight: number }): number[] {
-  const weights: number[] = [];
-  if (!(stepWeight >= 1)) return [maxWeight]; // an invalid stepWeight is reported on its own
-  for (let w = stepWeight; w < maxWeight; w += stepWeight) weights.push(w);
-  return [...weights, maxWeight];
+/**
+ * A manual or SLO traffic gate must be one Flagger calls: never for blue-green or A/B testing (iterations), and
+ * only at weights the canary steps through. Without a stated analysis, a service with a cluster follows its live
+ * Canary, whose steps are not known here (`/canary doctor` checks them).
+ */
+function trafficGateProblem(svc: {
+  analysis: AnalysisShape;
+  cluster?: string | undefined;
+  gates: { 'confirm-traffic-increase': { mode: string; fromWeight: number } };
+}): { path: string[]; message: string } | undefined {
+  const traffic = svc.gates['confirm-traffic-increase'];
+  if (traffic.mode === 'auto') return undefined;
+  const strategy = strategyOf(svc.analysis);
+  if (strategy !== 'canary') {
+    return {
+      path: ['confirm-traffic-increase'],
+      message:
+        `${STRATEGY_NAMES[strategy]} (iterations) never calls confirm-traffic-increase: ` +
+        'gate confirm-promotion instead, or set it to auto',
+    };
+  }
+  const stated = Object.values(svc.analysis).some((v) => v !== undefined);
+  if (!stated && svc.cluster) return undefined;
+  const steps = weightSteps(withDefaults(svc.analysis));
+  if (traffic.fromWeight === 0 || steps.includes(traffic.fromWeight)) return undefined;
+  return {
+    path: ['confirm-traffic-increase', 'fromWeight'],
+    message:
+      `fromWeight ${traffic.fromWeight} is not a weight this canary steps through ` +
+      `(${describeShape(withDefaults(svc.analysis))}: ${steps.join(', ')})`,
+  };
 }
 
 /** The configuration file once parsed, with every default applied: `defaults` complete, services as written. */

@@ -1,44 +1,60 @@
 import { type Check, fail, pass, warn } from './doctor';
 import type { ServicePolicy } from './policy';
-import { at, list, num } from './untyped';
+import { describeShape, disagreements, STRATEGY_NAMES, shapeOfCanary, strategyOf, weightSteps } from './strategy';
 
 /**
- * The Canary's analysis against the config's copy of it (`analysis: { stepWeight, maxWeight }`), which the bot
- * uses to know where a traffic step leads: a copy that drifted from the live Canary is reported, not silently used.
- * A Canary without weights (blue-green and A/B testing run `iterations`) never calls confirm-traffic-increase, so
- * a manual traffic gate is never asked.
+ * The Canary's analysis: the strategy Flagger runs, whether the config's gates fit it, and where the config's own
+ * `analysis` disagrees with it. The bot follows the live Canary (read as each release starts), so a disagreement is
+ * a warning: the config is stale, and it is what the bot falls back on when the Canary cannot be read.
  */
-export function analysisCheck(policy: ServicePolicy, canary: unknown): Check {
-  const analysis = at(canary, 'spec', 'analysis');
-  const stepWeight = num(at(analysis, 'stepWeight'));
-  const maxWeight = num(at(analysis, 'maxWeight'));
-  const stepWeights = list(at(analysis, 'stepWeights')).filter((w): w is number => typeof w === 'number');
-  const iterations = num(at(analysis, 'iterations'));
-  const trafficGate = policy.gates['confirm-traffic-increase'];
-  const subject = 'analysis';
-  const configured = `stepWeight ${policy.analysis.stepWeight}, maxWeight ${policy.analysis.maxWeight}`;
-  if (stepWeights.length > 0) {
-    return warn(
-      subject,
-      `the Canary steps through stepWeights [${stepWeights.join(', ')}]; the config models ${configured}`,
-      'set analysis.stepWeight and maxWeight to match the steps as closely as they can, or use stepWeight on the Canary',
+export function analysisChecks(policy: ServicePolicy, canary: unknown): Check[] {
+  const live = shapeOfCanary(canary);
+  const strategy = strategyOf(live);
+  const shown = `${STRATEGY_NAMES[strategy]} (${describeShape(live)})`;
+  const traffic = policy.gates['confirm-traffic-increase'];
+  const checks: Check[] = [];
+  if (strategy !== 'canary' && traffic.mode !== 'auto') {
+    checks.push(
+      fail(
+        'strategy',
+        `${shown}, but confirm-traffic-increase is ${traffic.mode}`,
+        'such a Canary never calls confirm-traffic-increase: gate confirm-promotion instead',
+      ),
     );
   }
-  if (stepWeight === undefined && iterations !== undefined) {
-    return trafficGate.mode === 'auto'
-      ? pass(subject, `${iterations} iterations without weight steps (blue-green or A/B testing)`)
-      : fail(
-          subject,
-          `${iterations} iterations without weight steps, but confirm-traffic-increase is ${trafficGate.mode}`,
-          'such a Canary never calls confirm-traffic-increase: gate confirm-promotion instead',
-        );
+  const steps = weightSteps(live);
+  if (
+    strategy === 'canary' &&
+    traffic.mode !== 'auto' &&
+    traffic.fromWeight > 0 &&
+    !steps.includes(traffic.fromWeight)
+  ) {
+    checks.push(
+      fail(
+        'strategy',
+        `${shown} steps through ${steps.join(', ') || 'no weights'}; fromWeight ${traffic.fromWeight} is not one of them`,
+        'set gates.confirm-traffic-increase.fromWeight to one of these weights',
+      ),
+    );
   }
-  if (stepWeight === policy.analysis.stepWeight && maxWeight === policy.analysis.maxWeight) {
-    return pass(subject, `${configured}, as the Canary says`);
+  if (live.match && strategy === 'canary') {
+    checks.push(
+      warn(
+        'strategy',
+        `${shown}: a match without iterations, so Flagger runs a weighted canary, not A/B testing`,
+        'add analysis.iterations to the Canary for A/B testing',
+      ),
+    );
   }
-  return warn(
-    subject,
-    `the Canary says stepWeight ${stepWeight ?? 'unset'}, maxWeight ${maxWeight ?? 'unset'}; the config says ${configured}`,
-    "copy the Canary's values into the service's analysis: the bot reads traffic steps from it",
-  );
+  const drift = disagreements(policy.analysis, live);
+  if (drift.length > 0) {
+    checks.push(
+      warn(
+        'analysis',
+        `the config disagrees with the Canary (${drift.join('; ')}); the bot follows the Canary`,
+        `make services.${policy.service}.analysis say what the Canary says, or remove it`,
+      ),
+    );
+  }
+  return checks.length > 0 ? checks : [pass('strategy', `${shown}${steps.length ? `: ${steps.join(' → ')}` : ''}`)];
 }

@@ -1,8 +1,9 @@
 import { bounded, TEXT_LIMITS } from './bounds';
 import type { Escalation } from './escalation';
 import type { GateType, ServiceId } from './flagger';
-import { gateMode, nextWeight, type ServicePolicy } from './policy';
+import { analysisOf, gateMode, type ServicePolicy } from './policy';
 import type { Run } from './release';
+import { weightSteps } from './strategy';
 
 /**
  * One approval request: a gate of one run (for confirm-traffic-increase, one weight step).
@@ -40,23 +41,17 @@ export const gateKey = (gate: GateType, targetWeight: number | undefined): strin
 
 /**
  * The gates of a run a call of `hook` may answer from with an approval request: its own, or for traffic steps one per
- * step on the policy's timeline that waits for people. A step off the timeline (Flagger's weight moved otherwise) is
- * read when it comes; an automatic gate reads none.
+ * step on the config's timeline that waits for people. A step off that timeline (the live Canary steps otherwise,
+ * or Flagger's weight moved otherwise) is read when it comes; an automatic gate reads none.
  */
 export function requestGateKeys(policy: ServicePolicy, hook: string): string[] {
   if (hook === 'confirm-rollout' || hook === 'confirm-promotion')
     return policy.gates[hook].mode === 'manual' ? [hook] : [];
   if (hook !== 'confirm-traffic-increase') return [];
-  const keys: string[] = [];
-  for (let weight = 0; weight < policy.analysis.maxWeight && keys.length < MAX_STEP_KEYS; ) {
-    weight = nextWeight(policy, weight);
-    if (gateMode(policy, hook, weight) === 'manual') keys.push(gateKey(hook, weight));
-  }
-  return keys;
+  return weightSteps(analysisOf(policy))
+    .filter((weight) => gateMode(policy, hook, weight) === 'manual')
+    .map((weight) => gateKey(hook, weight));
 }
-
-/** At most this many traffic steps are read with a call (a BatchGetItem takes 100 keys). */
-const MAX_STEP_KEYS = 20;
 
 export function openGate(
   policy: ServicePolicy,

@@ -2,6 +2,8 @@
 // import is erased, so the domain never loads zod.
 import type { GateMode, ServicePolicy } from '../config/schema';
 import type { GateType } from './flagger';
+import type { Run } from './release';
+import { type AnalysisShape, withDefaults } from './strategy';
 
 export type { GateMode, ServicePolicy };
 
@@ -19,13 +21,11 @@ export const needsHuman = (policy: ServicePolicy, gate: GateType, targetWeight: 
   gateMode(policy, gate, targetWeight) === 'manual';
 
 /**
- * The weight Flagger moves to when it passes confirm-traffic-increase at `currentWeight`: while below maxWeight it
- * adds stepWeight, capped at 100, not at maxWeight (step 20, max 50: 20, 40, 60).
+ * The analysis a run follows: the live Canary's, when the worker read it as the run started (`learnAnalysis`),
+ * else the config's with its defaults. Flagger acts on the Canary, so the Canary wins where both speak.
  */
-export function nextWeight(policy: ServicePolicy, currentWeight: number): number {
-  if (currentWeight >= policy.analysis.maxWeight) return currentWeight;
-  return Math.min(currentWeight + policy.analysis.stepWeight, 100);
-}
+export const analysisOf = (policy: ServicePolicy, run?: Pick<Run, 'analysis'>): AnalysisShape =>
+  run?.analysis ?? withDefaults(policy.analysis);
 
 /**
  * May this person do this? A refusal says why as a code (for presenters) and as a plain sentence (for the audit

@@ -1,5 +1,6 @@
 import { bounded, TEXT_LIMITS } from './bounds';
 import { type HookCall, type HookType, type Phase, ROLLBACK_PHASES, type ServiceId } from './flagger';
+import type { AnalysisShape } from './strategy';
 
 /**
  * One release run: a canary analysis of one revision, from the first hook that announced it to its end.
@@ -20,6 +21,13 @@ export interface Run {
    * answered yes to (provisional until Flagger's event confirms it). Absent: the 0 every analysis starts from.
    */
   weightFrom?: 'flagger' | 'bot';
+  /** Blue-green and A/B testing: the iteration Flagger last announced ("Advance ... canary iteration 2/10"). */
+  iteration?: { done: number; of: number };
+  /**
+   * The live Canary's analysis, read by the worker when the run started; the run follows it rather than the config.
+   * Absent: not read (no cluster, or the read failed), and the config's applies.
+   */
+  analysis?: AnalysisShape;
   startedAt: string;
   updatedAt: string;
   endedAt?: string;
@@ -131,6 +139,8 @@ function applyEvent(run: Run, call: HookCall, at: string): void {
     run.weight = weight;
     run.weightFrom = 'flagger';
   }
+  const iteration = advancedIteration(call);
+  if (iteration) run.iteration = iteration;
   if (message) {
     const text = bounded(message, TEXT_LIMITS.eventMessage);
     addToTimeline(run, { at, text, warning: call.metadata.eventType === 'Warning' });
@@ -157,6 +167,23 @@ export function advancedWeight(call: Pick<HookCall, 'service' | 'metadata'>): nu
   if (!/^\d{1,3}$/.test(digits)) return undefined;
   const weight = Number(digits);
   return weight <= 100 ? weight : undefined;
+}
+
+/**
+ * The iteration Flagger states it reached (blue-green and A/B testing, scheduler.go `runBlueGreen`/`runAB`):
+ * exactly "Advance <name>.<namespace> canary iteration i/n", type Normal, with 0 < i <= n <= 1000.
+ */
+export function advancedIteration(
+  call: Pick<HookCall, 'service' | 'metadata'>,
+): { done: number; of: number } | undefined {
+  if (call.metadata.eventType !== 'Normal') return undefined;
+  const [namespace, name] = call.service.split('/');
+  const expected = `Advance ${name}.${namespace} canary iteration `;
+  const message = call.metadata.eventMessage ?? '';
+  if (!message.startsWith(expected)) return undefined;
+  const found = /^(\d{1,4})\/(\d{1,4})$/.exec(message.slice(expected.length));
+  const [done, of] = [Number(found?.[1]), Number(found?.[2])];
+  return found && done > 0 && done <= of && of <= 1000 ? { done, of } : undefined;
 }
 
 function end(run: Run, phase: Phase, at: string): void {

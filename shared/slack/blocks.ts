@@ -1,9 +1,10 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextElement, SectionBlock } from '@slack/types';
 import { approvalCount, type Gate, gateTitle } from '../domain/gate';
-import type { ServicePolicy } from '../domain/policy';
+import { analysisOf, type ServicePolicy } from '../domain/policy';
 import { type Run, runLabel } from '../domain/release';
 import type { Snapshot } from '../domain/snapshot';
 import { headline } from '../domain/snapshot-text';
+import { STRATEGY_NAMES, strategyOf, weightSteps } from '../domain/strategy';
 import type { ChatMessage } from '../ports/chat';
 import type { ServiceRecord } from '../ports/store';
 import { clipMrkdwn as clip, code, escapeMrkdwn, groupMention, mention, mentionList, slackDate } from './mrkdwn';
@@ -61,7 +62,7 @@ export function statusMessage(
   const lines = [
     `*${releaseOf(run)}* · ${state}`,
     // After a promotion the primary runs the new revision and takes all traffic; the canary is scaled to zero.
-    `${stateLabel(trafficLabel(run.outcome ?? run.phase, run.weight))}  ${weightBar(policy, run)}`,
+    `${stateLabel(trafficLabel(run.outcome ?? run.phase, run.weight))}  ${progressLine(policy, run)}`,
     ...gates.map(gateLine),
   ];
   if (service?.paused && run.state !== 'ended')
@@ -225,13 +226,17 @@ export function rejectReasonView(ref: RequestRef): ModalView {
   };
 }
 
-function weightBar(policy: ServicePolicy, run: Run): string {
-  const steps: number[] = [];
-  for (let w = policy.analysis.stepWeight; w < policy.analysis.maxWeight; w += policy.analysis.stepWeight)
-    steps.push(w);
-  steps.push(policy.analysis.maxWeight);
+/** Where the release is on its way: the weight steps of a weighted canary, or the iteration of blue-green and A/B. */
+function progressLine(policy: ServicePolicy, run: Run): string {
+  const analysis = analysisOf(policy, run);
+  const strategy = strategyOf(analysis);
   const done = run.outcome === 'succeeded';
-  const marks = steps.map((w) => (done || run.weight >= w ? `*${w}*` : `${w}`));
+  if (strategy !== 'canary') {
+    const of = run.iteration?.of ?? analysis.iterations ?? 0;
+    const reached = done ? of : (run.iteration?.done ?? 0);
+    return `${capitalize(STRATEGY_NAMES[strategy])} · iteration ${reached}/${of}`;
+  }
+  const marks = weightSteps(analysis).map((w) => (done || run.weight >= w ? `*${w}*` : `${w}`));
   return `0 → ${marks.join(' → ')} → ${done ? '*100*' : '100'}`;
 }
 

@@ -1,6 +1,6 @@
 import type { BotConfig } from '../config/load';
 import { type Check, type DoctorReport, fail, pass } from '../domain/doctor';
-import { analysisCheck } from '../domain/doctor-analysis';
+import { analysisChecks } from '../domain/doctor-analysis';
 import { meshChecks } from '../domain/doctor-mesh';
 import { webhookChecks } from '../domain/doctor-webhooks';
 import type { ServiceId } from '../domain/flagger';
@@ -49,7 +49,7 @@ export async function runDoctor(deps: DoctorDeps, service: ServiceId): Promise<D
   const phase = text(at(canary, 'status', 'phase')) ?? 'no status yet';
   return report([
     pass(`Canary ${service}`, `found (${phase})`),
-    analysisCheck(policy, canary),
+    ...analysisChecks(policy, canary),
     ...webhookChecks(policy, canary),
     ...meshChecks(policy.traffic, { service: apex, virtualService, destinationRules, peerAuthentications }),
   ]);

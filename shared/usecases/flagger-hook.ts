@@ -3,9 +3,10 @@ import { gateRef } from '../domain/events';
 import { type GateType, type HookCall, isGateType } from '../domain/flagger';
 import { type Gate, requestGateKeys } from '../domain/gate';
 import { type HookOutcome, runRef } from '../domain/outcomes';
-import { gateMode, nextWeight, type ServicePolicy } from '../domain/policy';
+import { analysisOf, gateMode, type ServicePolicy } from '../domain/policy';
 import { canRollBack, type Run } from '../domain/release';
 import { ROLLBACK_EXECUTION } from '../domain/runbook';
+import { maxWeightOf, nextWeight } from '../domain/strategy';
 import { type Placed, recordHook, reportRunChanges, updateRun } from './current-run';
 import { type CoreDeps, publish } from './deps';
 import { escalateIfDue } from './escalation';
@@ -76,9 +77,10 @@ async function answerGate(
   // At maxWeight Flagger still calls confirm-traffic-increase once, just before confirm-promotion: no step is left.
   // Only Flagger's own "Advance ... canary weight N" says it is there; a weight the bot answered may not have been
   // applied, and then this call is the step to maxWeight itself, which goes through that step's gate below.
-  const atMax = run.weightFrom === 'flagger' && run.weight >= policy.analysis.maxWeight;
+  const analysis = analysisOf(policy, run);
+  const atMax = run.weightFrom === 'flagger' && run.weight >= maxWeightOf(analysis);
   if (gate === 'confirm-traffic-increase' && atMax) return { code: 'at-max-weight', open: true, run: runRef(run) };
-  const target = gate === 'confirm-traffic-increase' ? nextWeight(policy, run.weight) : undefined;
+  const target = gate === 'confirm-traffic-increase' ? nextWeight(analysis, run.weight) : undefined;
   const mode = gateMode(policy, gate, target ?? 100);
   if (mode === 'auto') {
     if (target !== undefined) await advanceWeight(deps, run, target);

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../shared/config/load';
+import { analysisOf } from '../../shared/domain/policy';
 import { minimal, policyOf, SERVICE, writeConfig } from './config-files';
 
 describe('Function: loadConfig (defaults)', () => {
@@ -24,7 +25,8 @@ describe('Function: loadConfig (defaults)', () => {
         'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 },
         'confirm-promotion': { mode: 'auto' },
       },
-      analysis: { stepWeight: 10, maxWeight: 50 },
+      // As written: analysisOf adds the defaults, so that a check against the live Canary compares only what was said.
+      analysis: {},
       target: 'product-service',
       metrics: { interval: '1m', window: 600_000, step: 30_000, queries: {} },
       runbook: 'rollback',
@@ -194,7 +196,7 @@ describe('Function: loadConfig (defaults)', () => {
     });
   });
 
-  it('fills the analysis weight a service leaves out', () => {
+  it('fills the analysis weight a service leaves out, where the analysis is used, not in the policy as written', () => {
     // Arrange
     const text = minimal(['analysis:', '  stepWeight: 20']);
 
@@ -202,7 +204,9 @@ describe('Function: loadConfig (defaults)', () => {
     const policy = policyOf(loadConfig(writeConfig(text)));
 
     // Assert
-    expect(policy.analysis).toEqual({ stepWeight: 20, maxWeight: 50 });
+    expect(policy.analysis).toEqual({ stepWeight: 20 });
+    expect(analysisOf(policy)).toEqual({ stepWeight: 20, maxWeight: 50 });
+    expect(analysisOf(policy, { analysis: { stepWeights: [5, 50] } })).toEqual({ stepWeights: [5, 50] });
   });
 
   it.each([

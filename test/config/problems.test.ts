@@ -1,6 +1,6 @@
 import { loadConfig } from '../../shared/config/load';
 import { changesSomething } from '../../shared/domain/runbook';
-import { configError, lineOf, SERVICE, SHIPPED } from './config-files';
+import { configError, lineOf, SERVICE, SHIPPED, writeConfig } from './config-files';
 
 /** Sentences a person fixing the file can act on: what was meant, what is allowed, and nothing knocked on. */
 describe('Function: loadConfig (problems as sentences)', () => {
@@ -84,7 +84,71 @@ describe('Function: loadConfig (problems as sentences)', () => {
     const { error } = configError(text);
 
     expect(error.problems).toEqual([
-      `services.${SERVICE}.gates.confirm-traffic-increase.fromWeight (line 7): fromWeight 30 is not a weight this canary steps through (stepWeight 20, maxWeight 50: 20, 40, 50)`,
+      `services.${SERVICE}.gates.confirm-traffic-increase.fromWeight (line 7): fromWeight 30 is not a weight this canary steps through (stepWeight 20, maxWeight 50: 20, 40, 60)`,
+    ]);
+  });
+
+  it.each([
+    {
+      analysis: '{ stepWeights: [5, 10, 25, 50] }',
+      gate: '{ mode: manual, fromWeight: 20 }',
+      problem: `gates.confirm-traffic-increase.fromWeight (line 7): fromWeight 20 is not a weight this canary steps through (stepWeights [5, 10, 25, 50]: 5, 10, 25, 50)`,
+    },
+    {
+      analysis: '{ iterations: 10 }',
+      gate: 'manual',
+      problem:
+        'gates.confirm-traffic-increase (line 7): blue-green (iterations) never calls confirm-traffic-increase: gate confirm-promotion instead, or set it to auto',
+    },
+    {
+      analysis: '{ iterations: 10, match: true }',
+      gate: 'slo',
+      problem:
+        'gates.confirm-traffic-increase (line 7): A/B testing (iterations) never calls confirm-traffic-increase: gate confirm-promotion instead, or set it to auto',
+    },
+    {
+      analysis: '{ stepWeights: [10, 5] }',
+      gate: 'auto',
+      problem: 'analysis.stepWeights (line 5): stepWeights must increase, each weight above the one before',
+    },
+  ])('flags a traffic gate $gate that the strategy $analysis never asks', ({ analysis, gate, problem }) => {
+    const text = [
+      'services:',
+      `  ${SERVICE}:`,
+      '    channel: C0RELEASES1',
+      '    approvers: { users: [U0APPROVER1] }',
+      `    analysis: ${analysis}`,
+      '    gates:',
+      `      confirm-traffic-increase: ${gate}`,
+      '',
+    ].join('\n');
+
+    const { error } = configError(text);
+
+    expect(error.problems.map((p) => p.replace(`services.${SERVICE}.`, ''))).toContain(problem);
+  });
+
+  it('leaves the manual step of a service with a cluster and no stated analysis to its live Canary', () => {
+    const text = [
+      'clusters:',
+      '  prod: { kubeconfig: /etc/kubeconfig }',
+      'services:',
+      `  ${SERVICE}:`,
+      '    channel: C0RELEASES1',
+      '    cluster: prod',
+      '    approvers: { users: [U0APPROVER1] }',
+      '    gates:',
+      '      confirm-traffic-increase: { mode: manual, fromWeight: 25 }',
+      '',
+    ].join('\n');
+
+    expect(loadConfig(writeConfig(text)).services.get(SERVICE)?.gates['confirm-traffic-increase']).toEqual({
+      mode: 'manual',
+      fromWeight: 25,
+    });
+    // Without the cluster, the default steps (10 to 50) are all the bot can go by, and 25 is not one of them.
+    expect(configError(text.replace('    cluster: prod\n', '')).error.problems).toEqual([
+      expect.stringContaining('fromWeight 25 is not a weight this canary steps through (stepWeight 10, maxWeight 50'),
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { trafficSchema } from '../../shared/config/traffic';
 import { type Check, shownUrl } from '../../shared/domain/doctor';
-import { analysisCheck } from '../../shared/domain/doctor-analysis';
+import { analysisChecks } from '../../shared/domain/doctor-analysis';
 import { meshChecks } from '../../shared/domain/doctor-mesh';
 import { webhookChecks } from '../../shared/domain/doctor-webhooks';
 import { aPolicy } from '../../testkit/builders';
@@ -216,31 +216,75 @@ describe('doctor: the configured traffic policy', () => {
   });
 });
 
-describe("doctor: the Canary's analysis against the config's copy", () => {
+describe("doctor: the Canary's strategy, the gates that fit it, and the config's copy", () => {
   const canary = (analysis: Record<string, unknown>) => ({ spec: { analysis } });
+  const auto = aPolicy({
+    gates: { ...aPolicy().gates, 'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 } },
+  });
 
-  it('passes matching weights and reports drift with both values', () => {
-    expect(analysisCheck(aPolicy(), canary({ stepWeight: 10, maxWeight: 50 })).status).toBe('pass');
-    expect(analysisCheck(aPolicy(), canary({ stepWeight: 20, maxWeight: 60 }))).toMatchObject({
-      status: 'warn',
-      found: 'the Canary says stepWeight 20, maxWeight 60; the config says stepWeight 10, maxWeight 50',
-    });
+  it('passes matching weights with the steps Flagger takes, and reports drift with both values', () => {
+    expect(analysisChecks(aPolicy(), canary({ stepWeight: 10, maxWeight: 50 }))).toEqual([
+      { status: 'pass', subject: 'strategy', found: 'canary (stepWeight 10, maxWeight 50): 10 → 20 → 30 → 40 → 50' },
+    ]);
+    expect(analysisChecks(aPolicy(), canary({ stepWeight: 20, maxWeight: 60 }))).toEqual([
+      {
+        status: 'fail',
+        subject: 'strategy',
+        found: 'canary (stepWeight 20, maxWeight 60) steps through 20, 40, 60; fromWeight 30 is not one of them',
+        fix: 'set gates.confirm-traffic-increase.fromWeight to one of these weights',
+      },
+      {
+        status: 'warn',
+        subject: 'analysis',
+        found:
+          'the config disagrees with the Canary (stepWeight: the config says 10, the Canary 20; maxWeight: the config says 50, the Canary 60); the bot follows the Canary',
+        fix: 'make services.production/product-service.analysis say what the Canary says, or remove it',
+      },
+    ]);
   });
 
   it('fails a manual traffic gate on a Canary that runs iterations (blue-green, A/B): it is never asked', () => {
-    const blueGreen = canary({ iterations: 10, threshold: 2 });
-    const auto = aPolicy({
-      gates: { ...aPolicy().gates, 'confirm-traffic-increase': { mode: 'auto', fromWeight: 0 } },
-    });
+    const blueGreen = canary({ iterations: 10, threshold: 2, stepWeight: 100, stepWeightPromotion: 100 });
+    const noCopy = { ...auto, analysis: {} };
 
-    expect(analysisCheck(aPolicy(), blueGreen)).toMatchObject({
-      status: 'fail',
-      found: '10 iterations without weight steps, but confirm-traffic-increase is manual',
-    });
-    expect(analysisCheck(auto, blueGreen).status).toBe('pass');
+    expect(analysisChecks({ ...aPolicy(), analysis: {} }, blueGreen)).toEqual([
+      {
+        status: 'fail',
+        subject: 'strategy',
+        found: 'blue-green (stepWeight 100, iterations 10), but confirm-traffic-increase is manual',
+        fix: 'such a Canary never calls confirm-traffic-increase: gate confirm-promotion instead',
+      },
+    ]);
+    expect(analysisChecks(noCopy, blueGreen)).toEqual([
+      { status: 'pass', subject: 'strategy', found: 'blue-green (stepWeight 100, iterations 10)' },
+    ]);
+    const ab = canary({ iterations: 10, match: [{ headers: { 'x-user-type': { exact: 'beta' } } }] });
+    expect(analysisChecks(noCopy, ab)[0]?.found).toBe('A/B testing (iterations 10, match)');
   });
 
-  it('warns that a stepWeights list is not what the config models', () => {
-    expect(analysisCheck(aPolicy(), canary({ stepWeights: [5, 10, 25, 50] }))?.found).toContain('[5, 10, 25, 50]');
+  it("warns of the design document's A/B sample: a match without iterations is a weighted canary to Flagger", () => {
+    const checks = analysisChecks(auto, canary({ match: [{ headers: {} }], stepWeight: 10, maxWeight: 50 }));
+
+    expect(checks.map((c) => [c.status, c.found])).toEqual([
+      [
+        'warn',
+        'canary (stepWeight 10, maxWeight 50, match): a match without iterations, so Flagger runs a weighted canary, not A/B testing',
+      ],
+    ]);
+  });
+
+  it('checks a manual step against a stepWeights list, and needs no copy of it in the config', () => {
+    const steps = canary({ stepWeights: [5, 10, 25, 50] });
+    const from25 = {
+      ...aPolicy({ gates: { ...aPolicy().gates, 'confirm-traffic-increase': { mode: 'manual', fromWeight: 25 } } }),
+      analysis: {},
+    };
+
+    expect(analysisChecks(from25, steps)).toEqual([
+      { status: 'pass', subject: 'strategy', found: 'canary (stepWeights [5, 10, 25, 50]): 5 → 10 → 25 → 50' },
+    ]);
+    expect(
+      analysisChecks({ ...from25, analysis: { stepWeight: 10, maxWeight: 50 } }, steps).map((c) => c.status),
+    ).toEqual(['warn']);
   });
 });

@@ -1,12 +1,5 @@
 import fc from 'fast-check';
-import {
-  describeApprovers,
-  listedById,
-  mayDecide,
-  needsHuman,
-  nextWeight,
-  type ServicePolicy,
-} from '../../shared/domain/policy';
+import { describeApprovers, listedById, mayDecide, needsHuman, type ServicePolicy } from '../../shared/domain/policy';
 import { aPolicy } from '../../testkit/builders';
 
 const withGates = (gates: Partial<ServicePolicy['gates']>): ServicePolicy => {
@@ -69,68 +62,6 @@ describe('Function: needsHuman', () => {
 
     // Assert
     expect(results).toEqual([expected, expected]);
-  });
-});
-
-describe('Function: nextWeight', () => {
-  it.each([
-    { step: 10, max: 50, current: 0, next: 10 },
-    { step: 10, max: 50, current: 20, next: 30 },
-    { step: 10, max: 50, current: 40, next: 50 },
-    { step: 10, max: 50, current: 50, next: 50 },
-    { step: 5, max: 100, current: 95, next: 100 },
-    { step: 25, max: 100, current: 0, next: 25 },
-  ])('moves from $current% to $next% (step $step, max $max)', ({ step, max, current, next }) => {
-    // Arrange
-    const policy = aPolicy({ analysis: { stepWeight: step, maxWeight: max } });
-
-    // Act
-    const result = nextWeight(policy, current);
-
-    // Assert
-    expect(result).toBe(next);
-  });
-
-  it('never exceeds maxWeight and never decreases on the weights Flagger steps through, when stepWeight divides maxWeight (property)', () => {
-    fc.assert(
-      fc.property(
-        fc
-          .integer({ min: 1, max: 100 })
-          .chain((step) => fc.tuple(fc.constant(step), fc.integer({ min: 1, max: Math.floor(100 / step) }))),
-        fc.nat(),
-        ([step, steps], at) => {
-          const max = step * steps;
-          const current = step * (at % (steps + 1)); // 0, step, 2*step ... max
-          const next = nextWeight(aPolicy({ analysis: { stepWeight: step, maxWeight: max } }), current);
-          return next <= max && next >= current && next - current <= step;
-        },
-      ),
-    );
-  });
-
-  // Flagger (pkg/controller/scheduler.go, runCanary) advances with `canaryWeight += stepWeight`, capped at 100, while
-  // canaryWeight < maxWeight. With stepWeight 20 and maxWeight 50 it goes 20 -> 40 -> 60, then promotes.
-  it('predicts the weight Flagger moves to when stepWeight does not divide maxWeight', () => {
-    // Arrange
-    const policy = aPolicy({ analysis: { stepWeight: 20, maxWeight: 50 } });
-
-    // Act
-    const result = nextWeight(policy, 40);
-
-    // Assert
-    expect(result).toBe(60);
-  });
-
-  it('never decreases on any weight Flagger can reach (property)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), fc.nat(), (step, max, n) => {
-        // Flagger's reachable weights: 0, step, 2*step ... until the first one >= max (capped at 100).
-        const reachable: number[] = [0];
-        while ((reachable.at(-1) ?? 0) < max) reachable.push(Math.min((reachable.at(-1) ?? 0) + step, 100));
-        const current = reachable[n % reachable.length] ?? 0;
-        return nextWeight(aPolicy({ analysis: { stepWeight: step, maxWeight: max } }), current) >= current;
-      }),
-    );
   });
 });
 

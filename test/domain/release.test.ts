@@ -765,6 +765,24 @@ describe('Function: applyHook (the weight comes only from Flagger stating it)', 
   });
 });
 
+describe('Function: applyHook (the iteration of blue-green and A/B testing)', () => {
+  const running = (): Run =>
+    aRun({ service: SERVICE, state: 'progressing', openingChecksum: C0, checksum: C1, phase: 'Progressing' });
+
+  it('keeps the iteration Flagger announces, and only from its own Normal event', () => {
+    const at = (message: string, eventType: 'Normal' | 'Warning' = 'Normal') =>
+      applyHook(running(), hookCall(event(message, 'Progressing', C1, eventType), minute(3))).iteration;
+
+    expect(at('Advance product-service.production canary iteration 4/10')).toEqual({ done: 4, of: 10 });
+    expect(at('Advance product-service.production canary iteration 4/10', 'Warning')).toBeUndefined();
+    expect(at('Advance other.production canary iteration 4/10')).toBeUndefined();
+    expect(at('Advance product-service.production canary iteration 11/10')).toBeUndefined();
+    expect(at('Advance product-service.production canary iteration 0/10')).toBeUndefined();
+    expect(at('Advance product-service.production canary iteration 4/10 and more')).toBeUndefined();
+    expect(at('Advance product-service.production canary iteration 4/99999')).toBeUndefined();
+  });
+});
+
 describe('Function: applyHook (every deployer of the run)', () => {
   const named = (deployer: string): Step => ({ ...progressing('rollout'), deployer });
 

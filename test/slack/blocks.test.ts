@@ -159,6 +159,33 @@ describe('Function: statusMessage', () => {
     expect(textOf(message)).toContain('Canary weight 30%  0 → *10* → *20* → *30* → 40 → 50 → 100');
   });
 
+  it.each([
+    // Flagger goes 20, 40, 60 when stepWeight does not divide maxWeight (runCanary adds, capped at 100).
+    { analysis: { stepWeight: 20, maxWeight: 50 }, weight: 40, line: '0 → *20* → *40* → 60 → 100' },
+    { analysis: { stepWeights: [5, 10, 25, 50] }, weight: 10, line: '0 → *5* → *10* → 25 → 50 → 100' },
+  ])('draws the weight steps Flagger takes for $analysis', ({ analysis, weight, line }) => {
+    const message = statusMessage(aPolicy({ analysis }), runningRun({ weight }), []);
+
+    expect(textOf(message)).toContain(`Canary weight ${weight}%  ${line}`);
+  });
+
+  it.each([
+    { analysis: { iterations: 3 }, iteration: { done: 2, of: 3 }, line: 'Blue-green · iteration 2/3' },
+    { analysis: { iterations: 10, match: true }, iteration: undefined, line: 'A/B testing · iteration 0/10' },
+  ])('shows the iteration rather than weights for $line', ({ analysis, iteration, line }) => {
+    const run = runningRun({ weight: 0, ...(iteration ? { iteration } : {}) });
+
+    expect(textOf(statusMessage(aPolicy({ analysis }), run, []))).toContain(`Canary weight 0%  ${line}`);
+  });
+
+  it("follows the run's live analysis over the config's, and counts a finished blue-green as done", () => {
+    const run = runningRun({ analysis: { iterations: 4 }, iteration: { done: 4, of: 4 } });
+    const done = { ...run, state: 'ended' as const, outcome: 'succeeded' as const, phase: 'Succeeded' as const };
+
+    expect(textOf(statusMessage(aPolicy(), run, []))).toContain('Blue-green · iteration 4/4');
+    expect(textOf(statusMessage(aPolicy(), done, []))).toContain('Blue-green · iteration 4/4');
+  });
+
   it('says an alert asked for the rollback, rather than showing Alertmanager as a person', () => {
     // Arrange
     const run = runningRun({

@@ -28,7 +28,11 @@ describe('/canary doctor: runDoctor', () => {
     cluster.objects.set('Canary/production/product-service', {
       spec: {
         service: { name: 'products' },
-        analysis: { webhooks: ['confirm-traffic-increase', 'confirm-promotion', 'rollback'].map(webhook) },
+        analysis: {
+          stepWeight: 10,
+          maxWeight: 50,
+          webhooks: ['confirm-traffic-increase', 'confirm-promotion', 'rollback'].map(webhook),
+        },
       },
       status: { phase: 'Progressing' },
     });
