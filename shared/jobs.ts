@@ -4,6 +4,7 @@ import { doctorMessage } from './slack/doctor-message';
 import { runJob, type ThreadDeps } from './slack/thread-presenter';
 import type { CoreDeps } from './usecases/deps';
 import { runDoctor } from './usecases/doctor';
+import { learnAnalysis } from './usecases/learn-analysis';
 import { type Continued, continueRunbook, type ExecutorOptions } from './usecases/runbook-executor';
 
 /** What the worker runs jobs with: the Slack presenter's deps and the core's (a runbook job queues its next one). */
@@ -59,6 +60,10 @@ export async function runWorkerJob(
     const report = await runDoctor({ config: deps.config, clusters: runbookClusters(deps.clusters) }, job.service);
     await deps.chat.postEphemeral(job.channel, job.user, doctorMessage(report));
     return undefined;
+  }
+  if (job.kind === 'event' && job.event.type === 'run-started') {
+    // Before the status message is posted, so that it shows the strategy the run really follows.
+    await learnAnalysis({ ...deps, clusters: runbookClusters(deps.clusters) }, job.service, job.event.run);
   }
   await runJob(deps, job);
   return undefined;

@@ -31,6 +31,12 @@ type RunEvent =
   | { type: 'run-progressed'; service: ServiceId; run: number }
   | { type: 'run-ended'; service: ServiceId; run: number; outcome: 'succeeded' | 'failed' }
   | { type: 'run-superseded'; service: ServiceId; run: number; by: number }
+  /**
+   * The worker read the live Canary as the run started: the run follows its analysis (`strategy`, `shape`), and
+   * `drift` lists what the config's own analysis says otherwise. Unread: the config's (`fallback`) applies.
+   */
+  | { type: 'analysis-read'; service: ServiceId; run: number; strategy: string; shape: string; drift: string[] }
+  | { type: 'analysis-unread'; service: ServiceId; run: number; error: string; fallback: string }
   /** A metric snapshot of the run was taken (an SLO-guarded gate's check). */
   | { type: 'snapshot-taken'; service: ServiceId; run: number };
 

@@ -81,6 +81,23 @@ export function replyFor(event: ReleaseEvent): ThreadReply | undefined {
             ? ':tada: Promoted: the primary now runs the new revision.'
             : ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
       };
+    case 'analysis-read':
+      // The status line shows the strategy; only a config that disagrees with the Canary is worth a reply.
+      if (event.drift.length === 0) return undefined;
+      return {
+        key: 'analysis',
+        text:
+          `:warning: The config's analysis for ${escapeMrkdwn(event.service)} disagrees with the live Canary ` +
+          `(${escapeMrkdwn(event.drift.join('; '))}). This release follows the Canary: ` +
+          `${escapeMrkdwn(event.strategy)}, ${escapeMrkdwn(event.shape)}.`,
+      };
+    case 'analysis-unread':
+      return {
+        key: 'analysis',
+        text:
+          `:warning: Could not read the Canary to learn its analysis (${escapeMrkdwn(event.error)}). This release ` +
+          `follows the config's: ${escapeMrkdwn(event.fallback)}.`,
+      };
     case 'run-superseded':
       return { key: 'end', text: `:fast_forward: Superseded: a newer revision started release #${event.by}.` };
     default:
