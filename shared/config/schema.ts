@@ -4,6 +4,7 @@ import type { ServiceId } from '../domain/flagger';
 import {
   type AnalysisShape,
   describeShape,
+  INTERVAL,
   MAX_STEPS,
   STRATEGY_NAMES,
   strategyOf,
@@ -120,6 +121,8 @@ const analysis = z
       .optional(),
     iterations: z.number().int().min(1).max(1000).optional(),
     match: z.boolean().optional(),
+    interval: z.string().regex(INTERVAL, 'a duration such as 30s or 1m').optional(),
+    threshold: z.number().int().min(1).max(1000).optional(),
   })
   .prefault({});
 

@@ -1,4 +1,4 @@
-import { at, list, num } from './untyped';
+import { at, list, num, text } from './untyped';
 
 /**
  * How Flagger moves a Canary's traffic: the fields of its `spec.analysis` that decide it, under the Canary's own
@@ -11,6 +11,9 @@ export interface AnalysisShape {
   stepWeights?: number[];
   iterations?: number;
   match?: boolean;
+  /** How often Flagger checks (`1m`), and after how many failed checks it rolls back: told, not computed with. */
+  interval?: string;
+  threshold?: number;
 }
 
 export type Strategy = 'canary' | 'blue-green' | 'ab-testing';
@@ -97,8 +100,15 @@ export function shapeOfCanary(canary: unknown): AnalysisShape {
   if (stepWeights.length > 0) shape.stepWeights = stepWeights;
   if (iterations !== undefined) shape.iterations = iterations;
   if (list(at(analysis, 'match')).length > 0) shape.match = true;
+  const interval = text(at(analysis, 'interval'));
+  if (interval && INTERVAL.test(interval)) shape.interval = interval;
+  const threshold = num(at(analysis, 'threshold'));
+  if (threshold !== undefined && Number.isInteger(threshold)) shape.threshold = threshold;
   return shape;
 }
+
+/** A Go duration as Canaries write their interval (`30s`, `1m`, `1m30s`), bounded. */
+export const INTERVAL = /^(\d{1,4}(\.\d{1,3})?(ms|s|m|h)){1,3}$/;
 
 /** `stepWeight 10, maxWeight 50`, `stepWeights [5, 10, 25]`, `iterations 10, match`: the fields that are set. */
 export function describeShape(a: AnalysisShape): string {
@@ -111,6 +121,8 @@ export function describeShape(a: AnalysisShape): string {
   return parts.length > 0 ? parts.join(', ') : 'nothing set';
 }
 
+const FIELDS = ['stepWeight', 'maxWeight', 'stepWeights', 'iterations', 'match', 'interval', 'threshold'] as const;
+
 /**
  * The fields the config states that the live Canary contradicts, as sentences (`stepWeight: the config says 10,
  * the Canary 20`). A field the config leaves out is not a disagreement.
@@ -119,7 +131,7 @@ export function disagreements(config: AnalysisShape, live: AnalysisShape): strin
   const out: string[] = [];
   const show = (v: unknown) =>
     v === undefined || v === false ? 'unset' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v);
-  for (const field of ['stepWeight', 'maxWeight', 'stepWeights', 'iterations', 'match'] as const) {
+  for (const field of FIELDS) {
     if (config[field] === undefined) continue;
     const [said, is] = [show(config[field]), show(live[field])];
     if (said !== is) out.push(`${field}: the config says ${said}, the Canary ${is}`);

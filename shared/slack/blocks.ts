@@ -79,6 +79,10 @@ export function statusMessage(
     `started ${time(run.startedAt)}`,
   ];
   if (run.deployedBy) context.push(`deployed by ${mention(run.deployedBy)}`);
+  const { interval, threshold } = analysisOf(policy, run);
+  // How soon Flagger acts: what a person deciding at 2 a.m. wants to know about "at its next check".
+  if (interval) context.push(`Flagger checks every ${interval}`);
+  if (threshold) context.push(`rolls back after ${threshold} failed checks`);
   const metrics = snapshot ? `; ${escapeMrkdwn(headline(snapshot))}` : '';
   const blocks: KnownBlock[] = [section(lines.join('\n')), ...(snapshot ? snapshotBlocks(snapshot) : [])];
   if (recent.length) blocks.push(section(recent.join('\n')));

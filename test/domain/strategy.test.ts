@@ -115,7 +115,15 @@ describe('Function: shapeOfCanary', () => {
         },
       },
     };
-    expect(shapeOfCanary(canary)).toEqual({ iterations: 10, stepWeight: 100, match: true });
+    expect(shapeOfCanary(canary)).toEqual({ iterations: 10, stepWeight: 100, match: true, interval: '1m' });
+  });
+
+  it('keeps an interval only when it is a duration, and a whole threshold', () => {
+    const read = (analysis: Record<string, unknown>) => shapeOfCanary({ spec: { analysis } });
+
+    expect(read({ interval: '1m30s', threshold: 5 })).toEqual({ interval: '1m30s', threshold: 5 });
+    expect(read({ interval: '<!channel>', threshold: 2.5 })).toEqual({});
+    expect(read({ interval: `${'1'.repeat(5000)}s`, threshold: '5' })).toEqual({});
   });
 
   it('keeps only integer weights of a list, at most 20, and reads nothing from a malformed Canary', () => {
@@ -138,5 +146,8 @@ describe('Function: disagreements', () => {
       'match: the config says true, the Canary unset',
     ]);
     expect(disagreements({ match: false }, {})).toEqual([]);
+    expect(disagreements({ interval: '1m', threshold: 5 }, { interval: '30s', threshold: 5 })).toEqual([
+      'interval: the config says 1m, the Canary 30s',
+    ]);
   });
 });

@@ -178,6 +178,15 @@ describe('Function: statusMessage', () => {
     expect(textOf(statusMessage(aPolicy({ analysis }), run, []))).toContain(`Canary weight 0%  ${line}`);
   });
 
+  it('says how often Flagger checks and how many failed checks roll back, when the Canary says so', () => {
+    const run = runningRun({ analysis: { stepWeight: 10, maxWeight: 50, interval: '1m', threshold: 5 } });
+
+    expect(textOf(statusMessage(aPolicy(), run, []))).toContain(
+      'Flagger checks every 1m · rolls back after 5 failed checks',
+    );
+    expect(textOf(statusMessage(aPolicy(), runningRun(), []))).not.toContain('Flagger checks every');
+  });
+
   it("follows the run's live analysis over the config's, and counts a finished blue-green as done", () => {
     const run = runningRun({ analysis: { iterations: 4 }, iteration: { done: 4, of: 4 } });
     const done = { ...run, state: 'ended' as const, outcome: 'succeeded' as const, phase: 'Succeeded' as const };

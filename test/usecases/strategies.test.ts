@@ -69,7 +69,7 @@ describe('Use case: learnAnalysis', () => {
 
     await w.start();
 
-    expect((await currentRun(w.store, SERVICE))?.analysis).toEqual({ stepWeights: [5, 10, 25, 50] });
+    expect((await currentRun(w.store, SERVICE))?.analysis).toEqual({ stepWeights: [5, 10, 25, 50], interval: '10s' });
     const told = w.events().filter((e) => e.type === 'analysis-read');
     expect(told).toEqual([
       {
@@ -95,7 +95,7 @@ describe('Use case: learnAnalysis', () => {
 
     await w.learn();
 
-    expect((await currentRun(w.store, SERVICE))?.analysis).toEqual({ iterations: 3 });
+    expect((await currentRun(w.store, SERVICE))?.analysis).toEqual({ iterations: 3, interval: '10s' });
     expect(w.cluster.calls).toEqual([{ verb: 'read', target: `Canary/${SERVICE}` }]);
     const told = w.events().filter((e) => e.type === 'analysis-read');
     expect(told).toHaveLength(2);
