@@ -138,6 +138,8 @@ export function gateTitle(gate: Pick<Gate, 'gate' | 'targetWeight'>): string {
 
 function describeRelease(run: Run, gate: GateType, targetWeight: number | undefined): string {
   const parts = [`phase ${run.phase}`, `canary weight ${run.weight}%`];
+  // Blue-green and A/B testing: how far the analysis got is its iteration, not a weight.
+  if (run.iteration) parts.push(`iteration ${run.iteration.done}/${run.iteration.of}`);
   if (gate === 'confirm-traffic-increase') parts.push(`next step ${targetWeight}%`);
   if (run.checksum) parts.push(`revision ${run.checksum.slice(0, 12)}`);
   // Webhook metadata is free text: cut, so the evidence copied into every audit entry stays small.

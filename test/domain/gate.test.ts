@@ -161,6 +161,14 @@ describe('Function: openGate', () => {
     // Assert
     expect(gate.evidence).toBe('phase Waiting, canary weight 0%');
   });
+
+  it('shows the iteration a blue-green or A/B release reached, which is its progress', () => {
+    const run = aRun({ phase: 'WaitingPromotion', iteration: { done: 10, of: 10 } });
+
+    const gate = openGate(aPolicy(), run, 'confirm-promotion', undefined, NOW);
+
+    expect(gate.evidence).toBe('phase WaitingPromotion, canary weight 0%, iteration 10/10');
+  });
 });
 
 describe('Function: quorumReached', () => {
