@@ -33,9 +33,18 @@ type RunEvent =
   | { type: 'run-superseded'; service: ServiceId; run: number; by: number }
   /**
    * The worker read the live Canary as the run started: the run follows its analysis (`strategy`, `shape`), and
-   * `drift` lists what the config's own analysis says otherwise. Unread: the config's (`fallback`) applies.
+   * `drift` lists what the config's own analysis says otherwise, `problems` the Canary's failing doctor checks (a
+   * missing rollback hook...). Unread: the config's (`fallback`) applies.
    */
-  | { type: 'analysis-read'; service: ServiceId; run: number; strategy: string; shape: string; drift: string[] }
+  | {
+      type: 'analysis-read';
+      service: ServiceId;
+      run: number;
+      strategy: string;
+      shape: string;
+      drift: string[];
+      problems: string[];
+    }
   | { type: 'analysis-unread'; service: ServiceId; run: number; error: string; fallback: string }
   /** A metric snapshot of the run was taken (an SLO-guarded gate's check). */
   | { type: 'snapshot-taken'; service: ServiceId; run: number };

@@ -81,16 +81,20 @@ export function replyFor(event: ReleaseEvent): ThreadReply | undefined {
             ? ':tada: Promoted: the primary now runs the new revision.'
             : ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
       };
-    case 'analysis-read':
-      // The status line shows the strategy; only a config that disagrees with the Canary is worth a reply.
-      if (event.drift.length === 0) return undefined;
-      return {
-        key: 'analysis',
-        text:
-          `:warning: The config's analysis for ${escapeMrkdwn(event.service)} disagrees with the live Canary ` +
-          `(${escapeMrkdwn(event.drift.join('; '))}). This release follows the Canary: ` +
-          `${escapeMrkdwn(event.strategy)}, ${escapeMrkdwn(event.shape)}.`,
-      };
+    case 'analysis-read': {
+      // The status line shows the strategy; only what disagrees or would fail is worth a reply.
+      const lines = [
+        ...(event.drift.length > 0
+          ? [
+              `:warning: The config's analysis for ${escapeMrkdwn(event.service)} disagrees with the live Canary ` +
+                `(${escapeMrkdwn(event.drift.join('; '))}). This release follows the Canary: ` +
+                `${escapeMrkdwn(event.strategy)}, ${escapeMrkdwn(event.shape)}.`,
+            ]
+          : []),
+        ...event.problems.map((problem) => `:x: ${escapeMrkdwn(problem)}`),
+      ];
+      return lines.length > 0 ? { key: 'analysis', text: lines.join('\n') } : undefined;
+    }
     case 'analysis-unread':
       return {
         key: 'analysis',

@@ -1,8 +1,16 @@
 import { bounded, TEXT_LIMITS } from '../domain/bounds';
+import { analysisChecks } from '../domain/doctor-analysis';
+import { webhookChecks } from '../domain/doctor-webhooks';
 import type { ServiceId } from '../domain/flagger';
 import { analysisOf, type ServicePolicy } from '../domain/policy';
-import type { Run } from '../domain/release';
-import { describeShape, disagreements, STRATEGY_NAMES, shapeOfCanary, strategyOf } from '../domain/strategy';
+import {
+  type AnalysisShape,
+  describeShape,
+  disagreements,
+  STRATEGY_NAMES,
+  shapeOfCanary,
+  strategyOf,
+} from '../domain/strategy';
 import { isClusterFailure, type RunbookCluster } from '../ports/cluster';
 import { updateRun } from './current-run';
 import { type CoreDeps, publish } from './deps';
@@ -24,17 +32,25 @@ export async function learnAnalysis(deps: LearnDeps, service: ServiceId, number:
   if (!policy || !cluster) return;
   // A redelivered job finds the analysis already recorded: it tells again (the presenter posts once), reads nothing.
   const recorded = (await deps.store.getRun(service, number))?.analysis;
-  const run = recorded ? { analysis: recorded } : await readAndRecord(deps, policy, cluster, service, number);
-  if (!run?.analysis) return;
+  const read = recorded
+    ? { analysis: recorded, problems: [] }
+    : await readAndRecord(deps, policy, cluster, service, number);
+  if (!read?.analysis) return;
   await publish(deps, {
     type: 'analysis-read',
     service,
     run: number,
-    strategy: STRATEGY_NAMES[strategyOf(run.analysis)],
-    shape: describeShape(run.analysis),
-    drift: disagreements(policy.analysis, run.analysis),
+    strategy: STRATEGY_NAMES[strategyOf(read.analysis)],
+    shape: describeShape(read.analysis),
+    drift: disagreements(policy.analysis, read.analysis),
+    problems: read.problems,
   });
 }
+
+/** At most this many of the Canary's failing checks are told at the start of a release; the doctor tells them all. */
+const PROBLEMS_TOLD = 5;
+/** A check quotes the Canary (webhook names, URLs): each line is cut to this many characters. */
+const PROBLEM_LENGTH = 300;
 
 async function readAndRecord(
   deps: LearnDeps,
@@ -42,7 +58,7 @@ async function readAndRecord(
   cluster: RunbookCluster,
   service: ServiceId,
   number: number,
-): Promise<Pick<Run, 'analysis'> | undefined> {
+): Promise<{ analysis: AnalysisShape | undefined; problems: string[] } | undefined> {
   const [namespace = '', name = ''] = service.split('/');
   const canary = await cluster.read({ kind: 'Canary', namespace, name });
   if (isClusterFailure(canary)) {
@@ -53,7 +69,14 @@ async function readAndRecord(
     return undefined;
   }
   const analysis = shapeOfCanary(canary);
-  return updateRun(deps.store, service, number, (r) =>
+  const run = await updateRun(deps.store, service, number, (r) =>
     r.analysis || r.state === 'ended' ? undefined : { ...r, analysis },
   );
+  // What would make this release go wrong (no rollback hook, a gate still on the loadtester, a step Flagger never
+  // takes), told as it starts rather than found out at the gate; the doctor's own wording, failures only.
+  const problems = [...analysisChecks(policy, canary), ...webhookChecks(policy, canary)]
+    .filter((check) => check.status === 'fail')
+    .slice(0, PROBLEMS_TOLD)
+    .map((check) => bounded(`${check.subject}: ${check.found} (${check.fix ?? 'see /canary doctor'})`, PROBLEM_LENGTH));
+  return { analysis: run?.analysis, problems };
 }

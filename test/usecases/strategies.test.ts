@@ -79,16 +79,26 @@ describe('Use case: learnAnalysis', () => {
         strategy: 'canary',
         shape: 'stepWeights [5, 10, 25, 50]',
         drift: ['stepWeight: the config says 10, the Canary unset', 'maxWeight: the config says 50, the Canary unset'],
+        problems: [
+          'strategy: canary (stepWeights [5, 10, 25, 50]) steps through 5, 10, 25, 50; fromWeight 30 is not one of them (set gates.confirm-traffic-increase.fromWeight to one of these weights)',
+          expect.stringMatching(/^confirm-traffic-increase webhook: none on the Canary/),
+          expect.stringMatching(/^confirm-promotion webhook: none on the Canary/),
+          expect.stringMatching(/^rollback webhook: none on the Canary \(add \{type: rollback/),
+        ],
       },
     ]);
-    expect(replyFor(told[0] as ReleaseEvent)?.text).toBe(
+    expect(replyFor(told[0] as ReleaseEvent)?.text.split('\n')).toEqual([
       ":warning: The config's analysis for production/product-service disagrees with the live Canary " +
         '(stepWeight: the config says 10, the Canary unset; maxWeight: the config says 50, the Canary unset). ' +
         'This release follows the Canary: canary, stepWeights [5, 10, 25, 50].',
-    );
+      expect.stringMatching(/^:x: strategy: canary/),
+      expect.stringMatching(/^:x: confirm-traffic-increase webhook/),
+      expect.stringMatching(/^:x: confirm-promotion webhook/),
+      expect.stringMatching(/^:x: rollback webhook: none on the Canary/),
+    ]);
   });
 
-  it('reads once per run: a redelivered job reads nothing and tells the same, and a Canary edit waits for the next release', async () => {
+  it('records once per run: a redelivered job keeps the first analysis, and a Canary edit waits for the next release', async () => {
     const w = world({ analysis: {} }, canaryWith({ iterations: 3 }));
     await w.start();
     w.cluster.objects.set(`Canary/${SERVICE}`, canaryWith({ iterations: 10 }));
@@ -96,10 +106,22 @@ describe('Use case: learnAnalysis', () => {
     await w.learn();
 
     expect((await currentRun(w.store, SERVICE))?.analysis).toEqual({ iterations: 3, interval: '10s' });
-    expect(w.cluster.calls).toEqual([{ verb: 'read', target: `Canary/${SERVICE}` }]);
     const told = w.events().filter((e) => e.type === 'analysis-read');
     expect(told).toHaveLength(2);
-    expect(told[1]).toEqual(told[0]);
+    expect(told.map((e) => e.type === 'analysis-read' && e.shape)).toEqual(['iterations 3', 'iterations 3']);
+  });
+
+  it('says nothing in the thread when the Canary agrees with the config and has every hook the config relies on', async () => {
+    const webhooks = ['confirm-traffic-increase', 'confirm-promotion', 'rollback', 'event', 'post-rollout'].map(
+      (type) => ({ name: type, type, url: `https://bot.example.com/flagger/${type}`, metadata: { token: 't' } }),
+    );
+    const w = world({ analysis: { stepWeight: 10 } }, canaryWith({ stepWeight: 10, maxWeight: 50, webhooks }));
+
+    await w.start();
+
+    const told = w.events().find((e) => e.type === 'analysis-read');
+    expect(told).toMatchObject({ drift: [], problems: [], shape: 'stepWeight 10, maxWeight 50' });
+    expect(replyFor(told as ReleaseEvent)).toBeUndefined();
   });
 
   it('leaves the config’s analysis in force when the Canary cannot be read, and says so', async () => {
