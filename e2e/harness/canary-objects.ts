@@ -12,6 +12,16 @@ export interface CanaryStatus {
 export interface Routes {
   primary: number;
   canary: number;
+  /**
+   * A/B testing only: the weights of the route for requests matching the analysis's `match` (Flagger puts it
+   * first); `primary`/`canary` are then the default route's, which every other request takes.
+   */
+  matched?: { primary: number; canary: number };
+}
+
+export interface HttpRoute {
+  match?: unknown[];
+  route?: { destination: { host: string }; weight?: number }[];
 }
 
 interface DeploymentObject {
@@ -19,18 +29,35 @@ interface DeploymentObject {
 }
 
 interface VirtualServiceObject {
-  spec?: { http?: { route?: { destination: { host: string }; weight?: number }[] }[] };
+  spec?: { http?: HttpRoute[] };
 }
 
-/** Live weights of the VirtualService Flagger manages (its default route: the last one), as Istio would route. */
+/**
+ * The weights of one http route of the VirtualService `<name>` as Istio routes: a route with a single destination
+ * sends it everything, whatever its weight says (Flagger's A/B default route names the primary with weight 0 while
+ * the matched requests go to the canary).
+ */
+export function routeWeights(http: HttpRoute | undefined, name: string): { primary: number; canary: number } {
+  const route = http?.route ?? [];
+  const weightOf = (host: string) =>
+    route
+      .filter((r) => r.destination.host.split('.')[0] === host)
+      .reduce((sum, r) => sum + (route.length === 1 ? 100 : (r.weight ?? 0)), 0);
+  return { primary: weightOf(`${name}-primary`), canary: weightOf(`${name}-canary`) };
+}
+
+/**
+ * Live weights of the VirtualService Flagger manages, as Istio would route: its default route (the last one), and
+ * with A/B testing also the matched route (the first).
+ */
 export async function readRoutes(admin: KubeClient, namespace: string, name: string): Promise<Routes> {
   const vs = await admin.get<VirtualServiceObject>(
     `/apis/networking.istio.io/v1beta1/namespaces/${namespace}/virtualservices/${name}`,
   );
-  const route = vs.spec?.http?.at(-1)?.route ?? [];
-  const weightOf = (host: string) =>
-    route.filter((r) => r.destination.host.split('.')[0] === host).reduce((sum, r) => sum + (r.weight ?? 0), 0);
-  return { primary: weightOf(`${name}-primary`), canary: weightOf(`${name}-canary`) };
+  const http = vs.spec?.http ?? [];
+  const routes: Routes = routeWeights(http.at(-1), name);
+  if (http.length > 1) routes.matched = routeWeights(http[0], name);
+  return routes;
 }
 
 function deployment(admin: KubeClient, namespace: string, name: string): Promise<DeploymentObject> {

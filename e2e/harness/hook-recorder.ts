@@ -5,6 +5,9 @@ import { performance } from 'node:perf_hooks';
 export interface HookCall {
   /** the path after /flagger/, e.g. confirm-promotion */
   hook: string;
+  /** the Canary's namespace and name, from Flagger's payload */
+  namespace: string;
+  name: string;
   phase: string;
   checksum: string;
   status: number;
@@ -56,6 +59,8 @@ export class HookRecorder {
         const metadata = (payload.metadata ?? {}) as Record<string, unknown>;
         this.calls.push({
           hook: (req.url ?? '').replace(/^\/flagger\//, '').split('?')[0] ?? '',
+          namespace: String(payload.namespace ?? ''),
+          name: String(payload.name ?? ''),
           phase: String(payload.phase ?? ''),
           checksum: String(payload.checksum ?? ''),
           status,

@@ -17,7 +17,10 @@ export interface Environment {
   logDir: string;
   cluster: Cluster;
   keeper: StatusKeeper;
+  /** the first Canary's traffic simulator */
   traffic: TrafficSimulator;
+  /** one traffic simulator per Canary, in the order of `canaries` (all scraped by the one Prometheus) */
+  traffics: TrafficSimulator[];
   prometheus: Prometheus;
   flagger: Flagger;
   /** With `alerting`: Alertmanager, and the recorder it posts to (in front of the bot) */
@@ -29,12 +32,22 @@ export interface Environment {
   stop(): Promise<void>;
 }
 
-export interface EnvironmentOptions {
-  /** the Canary the traffic simulator serves */
+/** One Canary the environment serves traffic for. */
+export interface CanaryTraffic {
   namespace: string;
   service: string;
   target?: string;
   traffic?: Partial<TrafficSettings>;
+}
+
+export interface EnvironmentOptions {
+  /** the Canary the traffic simulator serves (unless `canaries` lists several) */
+  namespace?: string;
+  service?: string;
+  target?: string;
+  traffic?: Partial<TrafficSettings>;
+  /** several Canaries in one environment, each with its own traffic simulator; the alert rule is the first one's */
+  canaries?: CanaryTraffic[];
   /** Flagger's -control-loop-interval */
   interval?: string;
   /**
@@ -77,6 +90,18 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     timings[name] = (Date.now() - started) / 1000;
     return value;
   };
+  const canaries: CanaryTraffic[] = options.canaries ?? [];
+  if (!options.canaries) {
+    if (!options.namespace || !options.service) throw new Error('startEnvironment: namespace and service, or canaries');
+    canaries.push({
+      namespace: options.namespace,
+      service: options.service,
+      ...(options.target ? { target: options.target } : {}),
+      ...(options.traffic ? { traffic: options.traffic } : {}),
+    });
+  }
+  const first = canaries[0];
+  if (!first) throw new Error('startEnvironment: no Canary to serve');
   const logs = (lines = 25) => children.map((c) => `--- ${c.name} (${c.logFile}) ---\n${c.tail(lines)}`).join('\n');
 
   try {
@@ -89,15 +114,14 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     keeper.start();
     stops.push(() => keeper.stop());
 
-    const traffic = new TrafficSimulator(
-      cluster.admin,
-      options.namespace,
-      options.service,
-      options.target ?? options.service,
-      options.traffic,
-    );
-    const exporter = await traffic.start();
-    stops.push(() => traffic.stop());
+    const traffics: TrafficSimulator[] = [];
+    const exporters: string[] = [];
+    for (const c of canaries) {
+      const traffic = new TrafficSimulator(cluster.admin, c.namespace, c.service, c.target ?? c.service, c.traffic);
+      exporters.push(await traffic.start());
+      stops.push(() => traffic.stop());
+      traffics.push(traffic);
+    }
 
     let alerting: Environment['alerting'];
     if (options.alerting) {
@@ -113,10 +137,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       alerting = { alertmanager, recorder };
     }
 
-    const target = options.target ?? options.service;
+    const target = first.target ?? first.service;
     const rule = options.alerting && {
-      namespace: options.namespace,
-      canary: options.service,
+      namespace: first.namespace,
+      canary: first.service,
       target,
       ...(options.alerting.window ? { window: options.alerting.window } : {}),
       ...(options.alerting.threshold ? { threshold: options.alerting.threshold } : {}),
@@ -125,7 +149,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       startPrometheus(
         workDir,
         logDir,
-        [exporter],
+        exporters,
         alerting && rule ? { alertmanager: new URL(alerting.alertmanager.url).host, rule } : undefined,
       ),
     );
@@ -148,7 +172,8 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       logDir,
       cluster,
       keeper,
-      traffic,
+      traffic: traffics[0] as TrafficSimulator,
+      traffics,
       prometheus,
       flagger,
       ...(alerting ? { alerting } : {}),

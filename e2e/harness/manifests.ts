@@ -46,8 +46,30 @@ export interface CanaryOptions {
   token: string;
   interval?: string;
   threshold?: number;
+  /** weighted canary: the defaults (10 and 50) apply only when no other strategy field is given */
   stepWeight?: number;
   maxWeight?: number;
+  /** weighted canary through these weights (Flagger ignores them when stepWeight is set) */
+  stepWeights?: number[];
+  /** blue-green (iterations alone) or A/B testing (iterations with `match`) */
+  iterations?: number;
+  /** A/B testing: the requests that go to the canary during the iterations, as Istio HTTPMatchRequests */
+  match?: Record<string, unknown>[];
+  /** how much traffic moves back to the primary per check after the promotion (unset: all at once) */
+  stepWeightPromotion?: number;
+}
+
+/** The analysis's strategy fields: only what is given, or the design document's stepWeight 10 / maxWeight 50. */
+function strategyOf(o: CanaryOptions): Record<string, unknown> {
+  const given = {
+    ...(o.maxWeight !== undefined ? { maxWeight: o.maxWeight } : {}),
+    ...(o.stepWeight !== undefined ? { stepWeight: o.stepWeight } : {}),
+    ...(o.stepWeights ? { stepWeights: o.stepWeights } : {}),
+    ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+    ...(o.match ? { match: o.match } : {}),
+    ...(o.stepWeightPromotion !== undefined ? { stepWeightPromotion: o.stepWeightPromotion } : {}),
+  };
+  return Object.keys(given).length > 0 ? given : { maxWeight: 50, stepWeight: 10 };
 }
 
 /**
@@ -74,8 +96,7 @@ export function canary(o: CanaryOptions): KubeObject {
       analysis: {
         interval: o.interval ?? '10s',
         threshold: o.threshold ?? 5,
-        maxWeight: o.maxWeight ?? 50,
-        stepWeight: o.stepWeight ?? 10,
+        ...strategyOf(o),
         metrics: [
           { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '1m' },
           { name: 'request-duration', thresholdRange: { max: 500 }, interval: '1m' },

@@ -35,14 +35,21 @@ export function threadsOf(slack: FakeSlack): Thread[] {
     }));
 }
 
-/** The thread of release #n, found by its status message. */
-export function threadOf(slack: FakeSlack, release: number): Thread | undefined {
-  return threadsOf(slack).find((t) => String(t.root.args.text).includes(`release #${release}:`));
+/**
+ * The thread of release #n, found by its status message (`<namespace>/<name> release #n: ...`); with several
+ * services in one Slack, `service` (`namespace/name`) says whose.
+ */
+export function threadOf(slack: FakeSlack, release: number, service?: string): Thread | undefined {
+  const label = `${service ? `${service} ` : ''}release #${release}:`;
+  return threadsOf(slack).find((t) => {
+    const text = String(t.root.args.text);
+    return service ? text.startsWith(label) : text.includes(label);
+  });
 }
 
 /** The status message's text as it reads now, and the replies' texts as posted. */
-export function threadTextOf(slack: FakeSlack, release: number): ThreadText {
-  const t = threadOf(slack, release);
+export function threadTextOf(slack: FakeSlack, release: number, service?: string): ThreadText {
+  const t = threadOf(slack, release, service);
   if (!t) return { status: '', replies: [] };
   return {
     status: String((t.updates.at(-1) ?? t.root).args.text),
@@ -55,9 +62,26 @@ export function threadReadingOf(slack: FakeSlack, release: number): string[] {
   return (threadOf(slack, release)?.replies ?? []).map((r) => readable(r.updates.at(-1) ?? r.post));
 }
 
-/** Approval requests posted so far (thread replies carrying an Approve button), oldest first. */
-export function requestsOf(slack: FakeSlack): SlackCall[] {
-  return slack.called('chat.postMessage').filter((p) => p.args.thread_ts && buttonsOf(p).includes(ACTIONS.approve));
+/**
+ * Approval requests posted so far (thread replies carrying an Approve button), oldest first; with `service`, only
+ * those in that service's threads.
+ */
+export function requestsOf(slack: FakeSlack, service?: string): SlackCall[] {
+  const threads = service
+    ? new Set(
+        threadsOf(slack)
+          .filter((t) => String(t.root.args.text).startsWith(`${service} release #`))
+          .map((t) => t.root.result.ts),
+      )
+    : undefined;
+  return slack
+    .called('chat.postMessage')
+    .filter(
+      (p) =>
+        p.args.thread_ts &&
+        buttonsOf(p).includes(ACTIONS.approve) &&
+        (!threads || threads.has(p.args.thread_ts as string | undefined)),
+    );
 }
 
 /** Ephemeral messages the bot showed to `user`, oldest first. */

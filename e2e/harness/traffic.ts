@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type HttpRoute, routeWeights } from './canary-objects';
 import type { KubeClient } from './kube';
 
 /** What one workload's pods do with the requests they get. */
@@ -15,6 +16,16 @@ export interface TrafficSettings {
   rps: number;
   primary: Behaviour;
   canary: Behaviour;
+  /**
+   * Share of the requests, 0..1, that match the A/B route Flagger puts first (e.g. the beta users' header); they
+   * take that route, the others the default one. Without an A/B route every request takes the default one.
+   */
+  matchedShare: number;
+  /**
+   * Requests per second sent straight to `<svc>-canary`, outside the VirtualService, as Flagger's load tester does
+   * during a blue-green analysis (when the routes send the canary nothing); only once the VirtualService exists.
+   */
+  loadTestRps: number;
 }
 
 /** Istio's default buckets for istio_request_duration_milliseconds (ms). */
@@ -55,7 +66,7 @@ export class TrafficSimulator {
     settings: Partial<TrafficSettings> = {},
   ) {
     const healthy = { errorRatio: 0, latencyMs: 40 };
-    this.settings = { rps: 50, primary: healthy, canary: healthy, ...settings };
+    this.settings = { rps: 50, primary: healthy, canary: healthy, matchedShare: 0, loadTestRps: 0, ...settings };
     for (const workload of [this.target, this.primary]) {
       this.series.set(workload, {
         requests: new Map([['200', 0]]),
@@ -76,7 +87,10 @@ export class TrafficSimulator {
     this.settings = { ...this.settings, ...settings };
   }
 
-  /** The weights the simulator is routing by (undefined before the VirtualService exists). */
+  /**
+   * The weights the simulator is routing by (undefined before the VirtualService exists): the default route's, or
+   * with an A/B route the mix of both by `matchedShare`.
+   */
   currentWeights(): { primary: number; canary: number } | undefined {
     return this.weights;
   }
@@ -115,20 +129,22 @@ export class TrafficSimulator {
   }
 
   private async readWeights(): Promise<void> {
-    const vs = await this.kube.find<{
-      spec?: { http?: { match?: unknown[]; route?: { destination: { host: string }; weight?: number }[] }[] };
-    }>(`/apis/networking.istio.io/v1beta1/namespaces/${this.namespace}/virtualservices/${this.service}`);
+    const vs = await this.kube.find<{ spec?: { http?: HttpRoute[] } }>(
+      `/apis/networking.istio.io/v1beta1/namespaces/${this.namespace}/virtualservices/${this.service}`,
+    );
     if (!vs) {
       this.weights = undefined;
       return;
     }
     // The default route: the last http entry (Flagger puts header/cookie matches for A/B tests first).
-    const routes = vs.spec?.http?.at(-1)?.route ?? [];
-    const weightOf = (suffix: string) =>
-      routes
-        .filter((r) => r.destination.host.split('.')[0] === `${this.service}${suffix}`)
-        .reduce((s, r) => s + (r.weight ?? 0), 0);
-    this.weights = { primary: weightOf('-primary'), canary: weightOf('-canary') };
+    const http = vs.spec?.http ?? [];
+    const fallback = routeWeights(http.at(-1), this.service);
+    const share = http.length > 1 ? this.settings.matchedShare : 0;
+    const matched = share > 0 ? routeWeights(http[0], this.service) : fallback;
+    this.weights = {
+      primary: (1 - share) * fallback.primary + share * matched.primary,
+      canary: (1 - share) * fallback.canary + share * matched.canary,
+    };
   }
 
   private tick(): void {
@@ -137,16 +153,17 @@ export class TrafficSimulator {
     this.lastTick = now;
     const total = this.settings.rps * seconds;
     const weights = this.weights;
+    const direct = weights ? this.settings.loadTestRps * seconds : 0;
     const shares: [string, number, Behaviour][] = weights
       ? [
-          [this.primary, weights.primary / 100, this.settings.primary],
-          [this.target, weights.canary / 100, this.settings.canary],
+          [this.primary, (total * weights.primary) / 100, this.settings.primary],
+          [this.target, (total * weights.canary) / 100 + direct, this.settings.canary],
         ]
-      : [[this.target, 1, this.settings.primary]];
-    for (const [workload, share, behaviour] of shares) {
+      : [[this.target, total, this.settings.primary]];
+    for (const [workload, amount, behaviour] of shares) {
       const series = this.series.get(workload);
-      if (!series || share <= 0) continue;
-      series.carry += total * share;
+      if (!series || amount <= 0) continue;
+      series.carry += amount;
       const requests = Math.floor(series.carry);
       series.carry -= requests;
       if (requests === 0) continue;
