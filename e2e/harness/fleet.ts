@@ -150,6 +150,7 @@ export class FleetHandle {
   /** every routing the VirtualService had (each change once), as sampled every second and at each read */
   readonly routeHistory: Routes[] = [];
   last: CanaryStatus = {};
+  private reading: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly fleet: Fleet,
@@ -174,8 +175,11 @@ export class FleetHandle {
     return this.last;
   }
 
+  /** Live weights of the VirtualService (Routes); reads one at a time, so that the history keeps their order. */
   async routes(): Promise<Routes> {
-    const routes = await readRoutes(this.fleet.admin, this.namespace, this.name);
+    const read = this.reading.then(() => readRoutes(this.fleet.admin, this.namespace, this.name));
+    this.reading = read.catch(() => undefined);
+    const routes = await read;
     if (JSON.stringify(this.routeHistory.at(-1)) !== JSON.stringify(routes)) this.routeHistory.push(routes);
     return routes;
   }

@@ -1,0 +1,451 @@
+import { Fleet, type FleetHandle, hookSequence } from '../../e2e/harness/fleet';
+import type { Routes } from '../../e2e/harness/scenario';
+import { buttonOf, buttonsOf, readable } from '../../e2e/harness/scenario';
+import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
+import { IMAGE_V1, IMAGE_V2, IMAGE_V3, NAME } from './scenario-setup';
+
+/**
+ * The design document's three strategies against the real Flagger, side by side in ONE environment (one cluster,
+ * Flagger, Prometheus and bot; a namespace and a traffic simulator each), released in parallel:
+ *
+ * - bluegreen: iterations with all traffic on the primary (the canary gets only the load tester's requests), then
+ *   all traffic to the canary at once after the promotion is approved;
+ * - abtest: iterations during which requests with `x-user-type: beta` go to the canary, the others to the primary;
+ * - steps: a weighted canary through stepWeights 5, 10, 25, 50, with the traffic steps to 25% and above approved.
+ *
+ * Release #1 (v2) of each is promoted after an approval in Slack, release #2 (v3) is rejected there.
+ */
+const APPROVER = 'U0APPROVER1';
+const BETA = [{ headers: { 'x-user-type': { exact: 'beta' } } }];
+const ITERATIONS = 3;
+
+const CONFIG = `
+services:
+  bluegreen/${NAME}:
+    channel: C0RELEASES1
+    approvers: { users: [${APPROVER}] }
+    gates: { confirm-rollout: auto, confirm-promotion: manual }
+    analysis: { iterations: ${ITERATIONS} }
+  abtest/${NAME}:
+    channel: C0RELEASES1
+    approvers: { users: [${APPROVER}] }
+    gates: { confirm-rollout: auto, confirm-promotion: manual }
+    analysis: { iterations: ${ITERATIONS}, match: true }
+  steps/${NAME}:
+    channel: C0RELEASES1
+    approvers: { users: [${APPROVER}] }
+    gates:
+      confirm-rollout: auto
+      confirm-traffic-increase: { mode: manual, fromWeight: 25 }
+      confirm-promotion: manual
+    analysis: { stepWeights: [5, 10, 25, 50] }
+`;
+
+/** The status message of `c`'s release #n as it reads now, blocks included. */
+const statusReading = (c: FleetHandle, release: number): string => {
+  const t = c.thread(release);
+  return t ? readable(t.updates.at(-1) ?? t.root) : '';
+};
+const route = (primary: number, canary: number): Routes => ({ primary, canary });
+const abRoute = (primary: number, canary: number, matched: Routes): Routes => ({ primary, canary, matched });
+/** Runs the strategies' releases side by side; fails after all have finished, with every failure's message. */
+async function inParallel(releases: Record<string, Promise<void>>): Promise<void> {
+  const names = Object.keys(releases);
+  const results = await Promise.allSettled(Object.values(releases));
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error).message ?? String(r.reason)}`] : [],
+  );
+  if (failures.length) throw new Error(failures.join('\n\n'));
+}
+
+const GATES = ['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'post-rollout'];
+
+describe('End to end: blue-green, A/B testing and weighted steps, side by side on one Flagger', () => {
+  let fleet: Fleet | undefined;
+  const f = () => {
+    if (!fleet) throw new Error('fleet not started');
+    return fleet;
+  };
+  const sequences: Record<string, string[]> = {};
+
+  beforeAll(async () => {
+    fleet = await Fleet.start({
+      config: CONFIG,
+      canaries: [
+        {
+          namespace: 'bluegreen',
+          image: IMAGE_V1,
+          // The design document also says stepWeight: 100, which Flagger's CRD refuses next to iterations
+          // (spec.analysis must match exactly one of iterations, stepWeight, stepWeights).
+          analysis: { iterations: ITERATIONS, threshold: 2, stepWeightPromotion: 100 },
+          // the routes send the canary nothing until the promotion: the load tester's requests are its traffic
+          traffic: { loadTestRps: 10 },
+        },
+        {
+          namespace: 'abtest',
+          image: IMAGE_V1,
+          analysis: { iterations: ITERATIONS, threshold: 2, match: BETA },
+          // one request in five is a beta user's
+          traffic: { matchedShare: 0.2 },
+        },
+        { namespace: 'steps', image: IMAGE_V1, analysis: { stepWeights: [5, 10, 25, 50] } },
+      ],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const [service, lines] of Object.entries(sequences))
+      console.log(`hooks Flagger called for ${service}:\n${lines.join('\n')}`);
+    await fleet?.stop();
+  });
+
+  /** Approves the request in `c`'s thread whose text contains `text`, as the approver. */
+  const approve = async (c: FleetHandle, text: string, after = 0) => {
+    const request = await c.waitForRequest(text, after, 60_000);
+    const click = await f().h.click(ACTIONS.approve, buttonOf(request, ACTIONS.approve), APPROVER);
+    expect(click.status).toBe(200);
+    return request;
+  };
+
+  /** The gates' answers as Flagger saw them, consecutive repeats collapsed: `confirm-promotion(Progressing)=403`. */
+  const gateSequence = (c: FleetHandle, from: number) =>
+    hookSequence(
+      c
+        .hooks()
+        .slice(from)
+        .filter((h) => GATES.includes(h.hook)),
+      { counts: false },
+    );
+
+  /** Release #1 of an iterations strategy: held at confirm-promotion after the iterations, promoted on approval. */
+  async function iterationsPromoted(c: FleetHandle, ab: boolean) {
+    const from = c.hooks().length;
+    const phasesFrom = c.phases.length;
+    const initial = await c.routes();
+    const routesFrom = c.routeHistory.length - 1;
+    expect(initial).toEqual(ab ? abRoute(100, 0, route(100, 0)) : route(100, 0));
+    expect(await c.image(`${NAME}-primary`)).toBe(IMAGE_V1);
+    await c.deploy(IMAGE_V2);
+
+    await c.waitForPhase('Progressing', 60_000);
+    await c.waitForPhase('WaitingPromotion', 180_000);
+    const request = await c.waitForRequest(`Promote the canary to primary for ${c.service} release #1`);
+    expect(request.args.thread_ts).toBe(c.thread(1)?.root.result.ts);
+    const iterations = (n: number) => `Advance ${NAME}.${c.namespace} canary iteration ${n}/${ITERATIONS}`;
+    expect(c.events(from)).toEqual(expect.arrayContaining([1, 2, 3].map(iterations)));
+    // blue-green keeps every request on the primary; A/B sends the matched ones to the canary, the others not
+    expect(await c.routes()).toEqual(ab ? abRoute(100, 0, route(0, 100)) : route(100, 0));
+    expect(await c.replicas(NAME)).toBe(2);
+    expect(await c.image(`${NAME}-primary`)).toBe(IMAGE_V1);
+
+    // Until the click every promotion check is refused; Flagger keeps checking the metrics, which pass.
+    const refused = () => c.of('confirm-promotion').filter((h) => h.status === 403);
+    const before = refused().length;
+    await c.holdWhile(
+      'two more refused promotion checks',
+      async () => {
+        const { phase } = await c.status();
+        return phase === 'WaitingPromotion' ? undefined : `left WaitingPromotion without approval: ${phase}`;
+      },
+      async () => (refused().length >= before + 2 ? true : undefined),
+      { timeoutMs: 90_000 },
+    );
+    expect(c.last.failedChecks ?? 0).toBe(0);
+    expect(refused()[0]?.answer).toContain('waiting for approval to promote the canary to primary');
+    // The thread's status message shows the iteration Flagger announced, not a weight bar.
+    const strategy = ab ? 'A/B testing' : 'Blue-green';
+    const status = await c.waitForThread(1, `${strategy} · iteration 3/3`, () =>
+      statusReading(c, 1).includes(`${strategy} · iteration ${ITERATIONS}/${ITERATIONS}`),
+    );
+    expect(status.status).toContain('WaitingPromotion');
+    expect(statusReading(c, 1)).not.toContain('0 → ');
+
+    await approve(c, `Promote the canary to primary for ${c.service} release #1`);
+    await c.waitForPhase('Succeeded', 120_000);
+    expect(await c.image(`${NAME}-primary`)).toBe(IMAGE_V2);
+    expect(await c.routes()).toEqual(ab ? abRoute(100, 0, route(100, 0)) : route(100, 0));
+    expect(await c.replicas(NAME)).toBe(0);
+    // Flagger calls post-rollout, then sends the event
+    await c.waitFor('the last event', async () =>
+      c.events(from).includes(`Promotion completed! Scaling down ${NAME}.${c.namespace}`) ? true : undefined,
+    );
+    expect(c.of('post-rollout').at(-1)).toMatchObject({ phase: 'Succeeded', status: 200 });
+
+    expect(c.phases.slice(phasesFrom)).toEqual([
+      'Progressing',
+      'WaitingPromotion',
+      'Promoting',
+      'Finalising',
+      'Succeeded',
+    ]);
+    // Which gates Flagger asked, in which phase (the payload's), and the bot's answers: no traffic step at all.
+    expect(gateSequence(c, from)).toEqual([
+      'confirm-rollout(Initialized)',
+      'confirm-promotion(Progressing)=403',
+      'confirm-promotion(Progressing)',
+      'post-rollout(Succeeded)',
+    ]);
+    expect(
+      c
+        .hooks()
+        .slice(from)
+        .filter((h) => h.hook === 'confirm-traffic-increase'),
+    ).toEqual([]);
+    // blue-green passes the gate twice: once to route all traffic to the canary, once to copy the spec
+    expect(c.of('confirm-promotion').filter((h) => h.status === 200)).toHaveLength(ab ? 1 : 2);
+    const rollbacks = c
+      .hooks()
+      .slice(from)
+      .filter((h) => h.hook === 'rollback');
+    expect(rollbacks.length).toBeGreaterThan(ITERATIONS);
+    expect(rollbacks.every((h) => h.status === 403)).toBe(true);
+    expect(new Set(rollbacks.map((h) => h.phase))).toEqual(new Set(['Progressing', 'WaitingPromotion']));
+
+    const events = c.events(from);
+    expect(events.some((e) => e.includes('canary weight'))).toBe(false);
+    if (ab) {
+      expect(events).toEqual(
+        expect.arrayContaining([
+          `Copying ${NAME}.${c.namespace} template spec to ${NAME}-primary.${c.namespace}`,
+          'Routing all traffic to primary',
+          `Promotion completed! Scaling down ${NAME}.${c.namespace}`,
+        ]),
+      );
+      expect(events).not.toContain('Routing all traffic to canary');
+      // the routes Istio had: matched requests to the canary during the iterations, back to the primary at Promoting
+      expect(c.routeHistory.slice(routesFrom)).toEqual([
+        abRoute(100, 0, route(100, 0)),
+        abRoute(100, 0, route(0, 100)),
+        abRoute(100, 0, route(100, 0)),
+      ]);
+    } else {
+      expect(events).toEqual(
+        expect.arrayContaining([
+          'Routing all traffic to canary',
+          `Copying ${NAME}.${c.namespace} template spec to ${NAME}-primary.${c.namespace}`,
+          `Advance ${NAME}.${c.namespace} primary weight 100`,
+          `Promotion completed! Scaling down ${NAME}.${c.namespace}`,
+        ]),
+      );
+      // all to the canary once approved, then all back to the promoted primary
+      expect(c.routeHistory.slice(routesFrom)).toEqual([route(100, 0), route(0, 100), route(100, 0)]);
+    }
+
+    const thread = await c.waitForThread(1, 'succeeded', (t) =>
+      t.status.includes('Succeeded, 100% on the promoted primary'),
+    );
+    expect(thread.replies).toEqual([
+      expect.stringContaining(`Promote the canary to primary for ${c.service} release #1`),
+      `:white_check_mark: <@${APPROVER}> approved: promote the canary to primary.`,
+      expect.stringContaining('Promoted: the primary now runs the new revision'),
+    ]);
+    sequences[c.service] = [`release #1 (promoted): ${hookSequence(c.hooks().slice(from)).join(' ')}`];
+  }
+
+  /** Release #1 of the weighted canary: 5 and 10 on their own, 25 and 50 after approvals, then the promotion. */
+  async function stepsPromoted(c: FleetHandle) {
+    const from = c.hooks().length;
+    const phasesFrom = c.phases.length;
+    expect(await c.routes()).toEqual(route(100, 0));
+    const routesFrom = c.routeHistory.length - 1;
+    await c.deploy(IMAGE_V2);
+    await c.waitForPhase('Progressing', 60_000);
+
+    // It holds at 10 while the request to shift 25% waits.
+    const shift25 = await c.waitForRequest(
+      `Shift 25% of traffic to the canary for ${c.service} release #1`,
+      0,
+      120_000,
+    );
+    expect(await c.routes()).toEqual(route(90, 10));
+    const refused = () => c.of('confirm-traffic-increase').filter((h) => h.status === 403);
+    const before = refused().length;
+    expect(before).toBeGreaterThan(0);
+    expect(refused()[0]?.answer).toContain('waiting for approval to shift 25% of traffic to the canary');
+    expect(shift25.args.thread_ts).toBe(c.thread(1)?.root.result.ts);
+    await c.holdWhile(
+      'two more refused traffic checks at weight 10',
+      async () => {
+        const routes = await c.routes();
+        return routes.canary === 10 ? undefined : `moved to ${JSON.stringify(routes)} without approval`;
+      },
+      async () => (refused().length >= before + 2 ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    expect((await c.status()).phase).toBe('Progressing');
+    expect(c.requests()).toHaveLength(1);
+    // The status line: Flagger's own steps, the ones reached in bold.
+    await c.waitForThread(1, 'the steps reached', () => statusReading(c, 1).includes('0 → *5* → *10* → 25 → 50 → 100'));
+
+    await approve(c, `Shift 25% of traffic to the canary for ${c.service} release #1`);
+    await c.waitFor('weight 25', async () => ((await c.routes()).canary === 25 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    // 50 is above fromWeight too
+    await approve(c, `Shift 50% of traffic to the canary for ${c.service} release #1`, 1);
+    await c.waitFor('weight 50', async () => ((await c.routes()).canary === 50 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    await c.waitForPhase('WaitingPromotion', 60_000);
+    expect(await c.routes()).toEqual(route(50, 50));
+    await approve(c, `Promote the canary to primary for ${c.service} release #1`, 2);
+
+    await c.waitForPhase('Succeeded', 120_000);
+    expect(await c.image(`${NAME}-primary`)).toBe(IMAGE_V2);
+    expect(await c.routes()).toEqual(route(100, 0));
+    expect(await c.replicas(NAME)).toBe(0);
+    await c.waitFor('the last event', async () =>
+      c.events(from).includes(`Promotion completed! Scaling down ${NAME}.${c.namespace}`) ? true : undefined,
+    );
+    expect(c.of('post-rollout').at(-1)).toMatchObject({ phase: 'Succeeded', status: 200 });
+    expect(c.phases.slice(phasesFrom)).toEqual([
+      'Progressing',
+      'WaitingPromotion',
+      'Promoting',
+      'Finalising',
+      'Succeeded',
+    ]);
+    expect(c.routeHistory.slice(routesFrom)).toEqual([
+      route(100, 0),
+      route(95, 5),
+      route(90, 10),
+      route(75, 25),
+      route(50, 50),
+      route(100, 0),
+    ]);
+    const weights = c
+      .events(from)
+      .filter((e) => e.startsWith(`Advance ${NAME}.${c.namespace} canary weight`))
+      .map((e) => Number(e.split(' ').at(-1)));
+    expect(weights).toEqual([5, 10, 25, 50]);
+    expect(gateSequence(c, from)).toEqual([
+      'confirm-rollout(Initialized)',
+      'confirm-traffic-increase(Progressing)',
+      'confirm-traffic-increase(Progressing)=403',
+      'confirm-traffic-increase(Progressing)',
+      'confirm-traffic-increase(Progressing)=403',
+      'confirm-traffic-increase(Progressing)',
+      'confirm-promotion(Progressing)=403',
+      'confirm-promotion(Progressing)',
+      'post-rollout(Succeeded)',
+    ]);
+    // 5, 10 automatic; 25, 50 approved; and the call at 50 (maxWeight) just before the promotion gate
+    expect(c.of('confirm-traffic-increase').filter((h) => h.status === 200)).toHaveLength(5);
+
+    const thread = await c.waitForThread(1, 'succeeded', (t) =>
+      t.status.includes('Succeeded, 100% on the promoted primary'),
+    );
+    expect(thread.replies).toEqual([
+      expect.stringContaining(`Shift 25% of traffic to the canary for ${c.service} release #1`),
+      `:white_check_mark: <@${APPROVER}> approved: shift 25% of traffic to the canary.`,
+      expect.stringContaining(`Shift 50% of traffic to the canary for ${c.service} release #1`),
+      `:white_check_mark: <@${APPROVER}> approved: shift 50% of traffic to the canary.`,
+      expect.stringContaining(`Promote the canary to primary for ${c.service} release #1`),
+      `:white_check_mark: <@${APPROVER}> approved: promote the canary to primary.`,
+      expect.stringContaining('Promoted: the primary now runs the new revision'),
+    ]);
+    sequences[c.service] = [`release #1 (promoted): ${hookSequence(c.hooks().slice(from)).join(' ')}`];
+  }
+
+  it('promotes release #1 of each strategy after an approval in Slack, each through its own hooks and routes', async () => {
+    await inParallel({
+      bluegreen: iterationsPromoted(f().canary('bluegreen'), false),
+      abtest: iterationsPromoted(f().canary('abtest'), true),
+      steps: stepsPromoted(f().canary('steps')),
+    });
+  }, 600_000);
+
+  const REASON = 'p95 doubled on the new revision';
+
+  /** Release #2: waits for the promotion (approving the traffic steps), is rejected with a reason, rolls back. */
+  async function rejected(c: FleetHandle) {
+    const from = c.hooks().length;
+    const phasesFrom = c.phases.length;
+    const requestsFrom = c.requests().length;
+    await c.deploy(IMAGE_V3);
+    await c.waitForPhase('Progressing', 60_000);
+    if (c.namespace === 'steps') {
+      await approve(c, `Shift 25% of traffic to the canary for ${c.service} release #2`, requestsFrom);
+      await approve(c, `Shift 50% of traffic to the canary for ${c.service} release #2`, requestsFrom);
+    }
+    await c.waitForPhase('WaitingPromotion', 180_000);
+    const request = await c.waitForRequest(
+      `Promote the canary to primary for ${c.service} release #2`,
+      requestsFrom,
+      60_000,
+    );
+    expect(await c.replicas(NAME)).toBe(2);
+
+    const click = await f().h.click(ACTIONS.reject, buttonOf(request, ACTIONS.reject), APPROVER);
+    expect(click.status).toBe(200);
+    const view = f()
+      .slack.called('views.open')
+      .map((o) => o.args.view as { callback_id: string; private_metadata: string })
+      .filter((v) => (JSON.parse(v.private_metadata) as { s?: string }).s === c.service)
+      .at(-1);
+    expect(view?.callback_id).toBe(REJECT_VIEW);
+    const submitted = await f().h.submitView(view?.callback_id ?? '', view?.private_metadata ?? '', REASON, APPROVER);
+    expect(submitted.status).toBe(200);
+    const rejectedAt = Date.now();
+
+    await c.waitForPhase('Failed', 60_000);
+    const rollback = c
+      .hooks()
+      .slice(from)
+      .find((h) => h.hook === 'rollback' && h.status === 200);
+    expect(rollback).toMatchObject({ phase: 'WaitingPromotion' });
+    expect(rollback?.answer).toContain(
+      `rolling back ${c.service} release #2: requested by ${APPROVER} (rejected: ${REASON})`,
+    );
+    expect((rollback?.at ?? Infinity) - rejectedAt).toBeLessThan(25_000);
+    expect(c.events(from)).toEqual(
+      expect.arrayContaining([
+        `Rolling back ${NAME}.${c.namespace} manual webhook invoked`,
+        `Canary failed! Scaling down ${NAME}.${c.namespace}`,
+      ]),
+    );
+    expect(await c.routes()).toEqual(c.namespace === 'abtest' ? abRoute(100, 0, route(100, 0)) : route(100, 0));
+    expect(await c.replicas(NAME)).toBe(0);
+    expect(await c.image(`${NAME}-primary`)).toBe(IMAGE_V2);
+    expect(c.of('confirm-promotion').slice(-1)[0]?.status).toBe(403);
+    expect(c.phases.slice(phasesFrom)).toEqual(['Progressing', 'WaitingPromotion', 'Failed']);
+    await c.waitFor('the post-rollout hook', async () =>
+      c
+        .hooks()
+        .slice(from)
+        .find((h) => h.hook === 'post-rollout'),
+    );
+    expect(c.of('post-rollout').at(-1)).toMatchObject({ phase: 'Failed', status: 200 });
+    if (c.namespace !== 'steps')
+      expect(
+        c
+          .hooks()
+          .slice(from)
+          .filter((h) => h.hook === 'confirm-traffic-increase'),
+      ).toEqual([]);
+
+    const thread = await c.waitForThread(2, 'failed', (t) => t.status.includes(': Failed, 100% back on the primary'));
+    expect(thread.replies.slice(-5)).toEqual([
+      expect.stringContaining(`Promote the canary to primary for ${c.service} release #2`),
+      `:no_entry: <@${APPROVER}> rejected: promote the canary to primary. Reason: ${REASON}. Flagger will roll the canary back at its next check.`,
+      `Rollback (${c.service} release #2): running`,
+      expect.stringMatching(/^:white_check_mark: Rollback finished in \d+ ms: 5 steps skipped\.$/),
+      ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
+    ]);
+    const requestNow = c
+      .thread(2)
+      ?.replies.find((r) => r.post === request)
+      ?.updates.at(-1);
+    expect(String(requestNow?.args.text)).toContain(`Rejected by <@${APPROVER}>: ${REASON}`);
+    expect(requestNow && buttonsOf(requestNow)).toEqual([]);
+    sequences[c.service]?.push(`release #2 (rejected): ${hookSequence(c.hooks().slice(from)).join(' ')}`);
+  }
+
+  it('rolls back release #2 of each strategy after a Reject with a reason in Slack', async () => {
+    await inParallel({
+      bluegreen: rejected(f().canary('bluegreen')),
+      abtest: rejected(f().canary('abtest')),
+      steps: rejected(f().canary('steps')),
+    });
+  }, 600_000);
+});
