@@ -1,4 +1,4 @@
-import { Fleet, type FleetHandle, hookSequence } from '../../e2e/harness/fleet';
+import { Fleet, type FleetHandle, hookSequence, hookTicks } from '../../e2e/harness/fleet';
 import type { Routes } from '../../e2e/harness/scenario';
 import { buttonOf, buttonsOf, readable } from '../../e2e/harness/scenario';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
@@ -151,6 +151,12 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
       { timeoutMs: 90_000 },
     );
     expect(c.last.failedChecks ?? 0).toBe(0);
+    // Each refusal puts Flagger's iterations back to n-1 (WaitingPromotion's status, then runConfirmPromotionHooks),
+    // so the next tick advances to n/n again: while waiting, confirm-promotion is asked every other tick.
+    await c.waitFor('the iteration advanced again after the last refusal', async () =>
+      c.events(from).filter((e) => e === iterations(ITERATIONS)).length === refused().length + 1 ? true : undefined,
+    );
+    expect(refused().length).toBeGreaterThanOrEqual(3);
     expect(refused()[0]?.answer).toContain('waiting for approval to promote the canary to primary');
     // The thread's status message shows the iteration Flagger announced, not a weight bar.
     const strategy = ab ? 'A/B testing' : 'Blue-green';
@@ -239,7 +245,7 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
       `:white_check_mark: <@${APPROVER}> approved: promote the canary to primary.`,
       expect.stringContaining('Promoted: the primary now runs the new revision'),
     ]);
-    sequences[c.service] = [`release #1 (promoted): ${hookSequence(c.hooks().slice(from)).join(' ')}`];
+    sequences[c.service] = [`release #1 (promoted): ${hookTicks(c.hooks().slice(from))}`];
   }
 
   /** Release #1 of the weighted canary: 5 and 10 on their own, 25 and 50 after approvals, then the promotion. */
@@ -288,6 +294,8 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
     });
     await c.waitForPhase('WaitingPromotion', 60_000);
     expect(await c.routes()).toEqual(route(50, 50));
+    // WaitingPromotion's status says weight 0 (Flagger resets it with the phase) while the routes stay at 50/50.
+    expect((await c.status()).canaryWeight ?? 0).toBe(0);
     await approve(c, `Promote the canary to primary for ${c.service} release #1`, 2);
 
     await c.waitForPhase('Succeeded', 120_000);
@@ -344,7 +352,7 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
       `:white_check_mark: <@${APPROVER}> approved: promote the canary to primary.`,
       expect.stringContaining('Promoted: the primary now runs the new revision'),
     ]);
-    sequences[c.service] = [`release #1 (promoted): ${hookSequence(c.hooks().slice(from)).join(' ')}`];
+    sequences[c.service] = [`release #1 (promoted): ${hookTicks(c.hooks().slice(from))}`];
   }
 
   it('promotes release #1 of each strategy after an approval in Slack, each through its own hooks and routes', async () => {
@@ -438,7 +446,7 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
       ?.updates.at(-1);
     expect(String(requestNow?.args.text)).toContain(`Rejected by <@${APPROVER}>: ${REASON}`);
     expect(requestNow && buttonsOf(requestNow)).toEqual([]);
-    sequences[c.service]?.push(`release #2 (rejected): ${hookSequence(c.hooks().slice(from)).join(' ')}`);
+    sequences[c.service]?.push(`release #2 (rejected): ${hookTicks(c.hooks().slice(from))}`);
   }
 
   it('rolls back release #2 of each strategy after a Reject with a reason in Slack', async () => {
