@@ -131,6 +131,9 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
     await c.waitForPhase('WaitingPromotion', 180_000);
     const request = await c.waitForRequest(`Promote the canary to primary for ${c.service} release #1`);
     expect(request.args.thread_ts).toBe(c.thread(1)?.root.result.ts);
+    // its evidence says how far the analysis got: the iteration, not a weight step
+    expect(readable(request)).toContain(`iteration ${ITERATIONS}/${ITERATIONS}`);
+    expect(readable(request)).not.toContain('next step');
     const iterations = (n: number) => `Advance ${NAME}.${c.namespace} canary iteration ${n}/${ITERATIONS}`;
     expect(c.events(from)).toEqual(expect.arrayContaining([1, 2, 3].map(iterations)));
     // blue-green keeps every request on the primary; A/B sends the matched ones to the canary, the others not
