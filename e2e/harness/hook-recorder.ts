@@ -113,3 +113,46 @@ function parse(body: string): Record<string, unknown> {
     return {};
   }
 }
+
+/**
+ * Webhook calls as one compact line each: `hook(phase)` as Flagger's payload says, `=403` when the bot refused, and
+ * consecutive repeats collapsed (`×3` unless `counts: false`).
+ */
+export function hookSequence(calls: HookCall[], { counts = true }: { counts?: boolean } = {}): string[] {
+  const out: { token: string; n: number }[] = [];
+  for (const c of calls) {
+    const token = `${c.hook}(${c.phase})${c.status >= 300 ? `=${c.status}` : ''}`;
+    const last = out.at(-1);
+    if (last?.token === token) last.n++;
+    else out.push({ token, n: 1 });
+  }
+  return out.map(({ token, n }) => (counts && n > 1 ? `${token}×${n}` : token));
+}
+
+/**
+ * Webhook calls grouped by Flagger's tick (calls less than `gapMs` apart), one tick as `hook(phase)` tokens with its
+ * events folded into one `event`, and consecutive identical ticks collapsed: `rollback(Progressing)=403 event ×3`.
+ * The ticks are joined with ` | `: which hooks a strategy calls, in which phase, and in which order.
+ */
+export function hookTicks(calls: HookCall[], gapMs = 3000): string {
+  const ticks: HookCall[][] = [];
+  for (const c of calls) {
+    const tick = ticks.at(-1);
+    const previous = tick?.at(-1);
+    if (tick && previous && c.receivedAt - previous.receivedAt < gapMs) tick.push(c);
+    else ticks.push([c]);
+  }
+  const rendered = ticks.map((tick) =>
+    hookSequence(tick, { counts: false })
+      .map((t) => (t.startsWith('event(') ? 'event' : t))
+      .filter((t, i, all) => !(t === 'event' && all[i - 1] === 'event'))
+      .join(' '),
+  );
+  const out: { tick: string; n: number }[] = [];
+  for (const tick of rendered) {
+    const last = out.at(-1);
+    if (last?.tick === tick) last.n++;
+    else out.push({ tick, n: 1 });
+  }
+  return out.map(({ tick, n }) => (n > 1 ? `${tick} ×${n}` : tick)).join(' | ');
+}
