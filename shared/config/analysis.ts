@@ -36,6 +36,12 @@ export const analysisSchema = z
     interval: z.string().regex(INTERVAL, 'a duration such as 30s or 1m').optional(),
     threshold: z.number().int().min(1).max(1000).optional(),
   })
+  // Flagger's Canary CRD (v1.44) takes exactly one of them: the design document's blue-green, `iterations` with
+  // `stepWeight: 100`, is refused by the apiserver (422).
+  .refine(
+    (a) => [a.iterations, a.stepWeight, a.stepWeights].filter((v) => v !== undefined).length <= 1,
+    'give one of iterations, stepWeight and stepWeights, as the Canary does: Flagger refuses a Canary with more',
+  )
   .prefault({});
 
 /**

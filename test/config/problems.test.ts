@@ -107,6 +107,13 @@ describe('Function: loadConfig (problems as sentences)', () => {
         'gates.confirm-traffic-increase (line 7): A/B testing (iterations) never calls confirm-traffic-increase: gate confirm-promotion instead, or set it to auto',
     },
     {
+      // the design document's blue-green shape, which Flagger's CRD refuses
+      analysis: '{ iterations: 10, stepWeight: 100 }',
+      gate: 'auto',
+      problem:
+        'analysis (line 5): give one of iterations, stepWeight and stepWeights, as the Canary does: Flagger refuses a Canary with more',
+    },
+    {
       analysis: '{ stepWeights: [10, 5] }',
       gate: 'auto',
       problem: 'analysis.stepWeights (line 5): stepWeights must increase, each weight above the one before',

@@ -244,19 +244,19 @@ describe("doctor: the Canary's strategy, the gates that fit it, and the config's
   });
 
   it('fails a manual traffic gate on a Canary that runs iterations (blue-green, A/B): it is never asked', () => {
-    const blueGreen = canary({ iterations: 10, threshold: 2, stepWeight: 100, stepWeightPromotion: 100 });
+    const blueGreen = canary({ iterations: 10, threshold: 2, stepWeightPromotion: 100 });
     const noCopy = { ...auto, analysis: {} };
 
     expect(analysisChecks({ ...aPolicy(), analysis: {} }, blueGreen)).toEqual([
       {
         status: 'fail',
         subject: 'strategy',
-        found: 'blue-green (stepWeight 100, iterations 10), but confirm-traffic-increase is manual',
+        found: 'blue-green (iterations 10), but confirm-traffic-increase is manual',
         fix: 'such a Canary never calls confirm-traffic-increase: gate confirm-promotion instead',
       },
     ]);
     expect(analysisChecks(noCopy, blueGreen)).toEqual([
-      { status: 'pass', subject: 'strategy', found: 'blue-green (stepWeight 100, iterations 10)' },
+      { status: 'pass', subject: 'strategy', found: 'blue-green (iterations 10)' },
     ]);
     const ab = canary({ iterations: 10, match: [{ headers: { 'x-user-type': { exact: 'beta' } } }] });
     expect(analysisChecks(noCopy, ab)[0]?.found).toBe('A/B testing (iterations 10, match)');

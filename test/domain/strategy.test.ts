@@ -13,8 +13,7 @@ describe('Function: strategyOf', () => {
   it.each([
     { shape: { stepWeight: 10, maxWeight: 50 }, strategy: 'canary' },
     { shape: { stepWeights: [5, 10] }, strategy: 'canary' },
-    // The design document's blue-green: stepWeight 100 is ignored once iterations are set, as Flagger does.
-    { shape: { iterations: 10, stepWeight: 100 }, strategy: 'blue-green' },
+    { shape: { iterations: 10 }, strategy: 'blue-green' },
     { shape: { iterations: 10, match: true }, strategy: 'ab-testing' },
     // A match without iterations is still a weighted canary to Flagger (DeploymentStrategy).
     { shape: { match: true, stepWeight: 10 }, strategy: 'canary' },
@@ -54,12 +53,6 @@ describe('Function: nextWeight', () => {
     expect(nextWeight({ stepWeights: [5, 10, 25, 50] }, current)).toBe(next);
   });
 
-  // Flagger's maxWeight takes the list's last weight, its nextStepWeight the stepWeight: one step to 30, then promote.
-  it('lets stepWeight set the step and the list the max weight when both are given, as Flagger does', () => {
-    expect(weightSteps({ stepWeight: 30, stepWeights: [5, 10], maxWeight: 60 })).toEqual([30]);
-    expect(maxWeightOf({ stepWeight: 30, stepWeights: [5, 10], maxWeight: 60 })).toBe(10);
-  });
-
   it('caps a list whose last weight is over 100 at 100', () => {
     expect(maxWeightOf({ stepWeights: [50, 150] })).toBe(100);
     expect(weightSteps({ stepWeights: [50, 150] })).toEqual([50, 100]);
@@ -67,7 +60,7 @@ describe('Function: nextWeight', () => {
 
   it('has no steps without a step (Flagger never moves either) and none for iterations', () => {
     expect(weightSteps({ maxWeight: 50 })).toEqual([]);
-    expect(weightSteps({ iterations: 10, stepWeight: 100 })).toEqual([]);
+    expect(weightSteps({ iterations: 10 })).toEqual([]);
   });
 
   it('never decreases on any weight Flagger can reach, and ends at the max weight or above (property)', () => {
@@ -108,14 +101,13 @@ describe('Function: shapeOfCanary', () => {
         analysis: {
           interval: '1m',
           iterations: 10,
-          stepWeight: 100,
           stepWeightPromotion: 100,
           match: [{ headers: { 'x-user-type': { exact: 'beta' } } }],
           webhooks: [],
         },
       },
     };
-    expect(shapeOfCanary(canary)).toEqual({ iterations: 10, stepWeight: 100, match: true, interval: '1m' });
+    expect(shapeOfCanary(canary)).toEqual({ iterations: 10, match: true, interval: '1m' });
   });
 
   it('keeps an interval only when it is a duration, and a whole threshold', () => {

@@ -178,7 +178,7 @@ describe('Use case: handleHook (a stepWeights canary read from the Canary)', () 
 
 describe('Use case: handleHook (blue-green and A/B testing)', () => {
   it.each([
-    { name: 'blue-green', analysis: { iterations: 3, stepWeight: 100, stepWeightPromotion: 100 } },
+    { name: 'blue-green', analysis: { iterations: 3, stepWeightPromotion: 100 } },
     { name: 'A/B testing', analysis: { iterations: 3, match: [{ headers: { 'x-user-type': { exact: 'beta' } } }] } },
   ])('counts the iterations Flagger announces and gates the promotion ($name)', async ({ analysis }) => {
     const w = world({ analysis: {} }, canaryWith(analysis));
