@@ -1,7 +1,14 @@
-import { Fleet, type FleetHandle, hookSequence, hookTicks } from '../../e2e/harness/fleet';
+import { RBAC_FILE } from '../../e2e/harness/alert-scenario';
+import { readManifests } from '../../e2e/harness/cluster';
+import { Fleet, type FleetHandle } from '../../e2e/harness/fleet';
+import { hookSequence, hookTicks } from '../../e2e/harness/hook-recorder';
+import type { Environment } from '../../e2e/harness/index';
+import type { KubeClient, KubeObject } from '../../e2e/harness/kube';
+import * as manifests from '../../e2e/harness/manifests';
 import type { Routes } from '../../e2e/harness/scenario';
 import { buttonOf, buttonsOf, readable } from '../../e2e/harness/scenario';
 import { ACTIONS, REJECT_VIEW } from '../../shared/slack/blocks';
+import { doctorMessage } from '../../shared/slack/doctor-message';
 import { IMAGE_V1, IMAGE_V2, IMAGE_V3, NAME } from './scenario-setup';
 
 /**
@@ -19,7 +26,13 @@ const APPROVER = 'U0APPROVER1';
 const BETA = [{ headers: { 'x-user-type': { exact: 'beta' } } }];
 const ITERATIONS = 3;
 
-const CONFIG = `
+/**
+ * `steps` and `doctor` name the harness cluster, read as the `release-bot` identity with deploy/rbac.yaml: `steps`
+ * states no analysis, so its weights can only come from its live Canary; `doctor` is only asked `/canary doctor`.
+ */
+const CONFIG = (env: Environment) => `
+clusters:
+  e2e: { kubeconfig: ${JSON.stringify(env.cluster.releaseBotKubeconfig)} }
 services:
   bluegreen/${NAME}:
     channel: C0RELEASES1
@@ -33,13 +46,70 @@ services:
     analysis: { iterations: ${ITERATIONS}, match: true }
   steps/${NAME}:
     channel: C0RELEASES1
+    cluster: e2e
     approvers: { users: [${APPROVER}] }
     gates:
       confirm-rollout: auto
       confirm-traffic-increase: { mode: manual, fromWeight: 25 }
       confirm-promotion: manual
-    analysis: { stepWeights: [5, 10, 25, 50] }
+  doctor/${NAME}:
+    channel: C0RELEASES1
+    cluster: e2e
+    approvers: { users: [${APPROVER}] }
+    gates: { confirm-promotion: manual }
+    # the design document's SLA matrix row for product-service
+    traffic: { timeout: 5s, retries: { attempts: 3, perTryTimeout: 1.5s } }
 `;
+
+/**
+ * A Canary as it drifts in real life, for `/canary doctor`: the promotion gate still on the loadtester, no rollback
+ * hook, an event hook without its token, a 2 s timeout; a route timeout and retries outside the SLA matrix and
+ * circuit breaking looser than the design document's. Flagger writes the last three into its VirtualService and
+ * DestinationRules, which is where the doctor reads them.
+ */
+function misconfiguredCanary(): KubeObject {
+  const base = manifests.canary({
+    namespace: 'doctor',
+    name: NAME,
+    botUrl: 'https://release-bot.example.com',
+    token: 't',
+  });
+  const spec = base.spec as { service: Record<string, unknown>; analysis: { webhooks: Record<string, unknown>[] } };
+  spec.service.timeout = '30s';
+  spec.service.retries = { attempts: 1, perTryTimeout: '30s', retryOn: 'gateway-error' };
+  spec.service.trafficPolicy = {
+    tls: { mode: 'ISTIO_MUTUAL' },
+    outlierDetection: { consecutive5xxErrors: 10, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+  };
+  spec.analysis.webhooks = [
+    { name: 'load-test-gate', type: 'confirm-promotion', url: 'http://flagger-loadtester.test/gate/check' },
+    { name: 'release-bot-event', type: 'event', url: 'https://release-bot.example.com/flagger/event' },
+    {
+      name: 'release-bot-post-rollout',
+      type: 'post-rollout',
+      url: 'https://release-bot.example.com/flagger/post-rollout',
+      timeout: '2s',
+      metadata: { token: 't' },
+    },
+  ];
+  return base;
+}
+
+/** The bot's ClusterRole, bound in each namespace the bot reads (deploy/rbac.yaml binds `production`). */
+async function bindReleaseBot(admin: KubeClient, namespaces: string[]): Promise<void> {
+  for (const { object, text } of readManifests(RBAC_FILE)) {
+    if (object.kind !== 'RoleBinding') {
+      await admin.applyText(object, text);
+      continue;
+    }
+    for (const ns of namespaces) {
+      await admin.applyText(
+        { ...object, metadata: { ...object.metadata, namespace: ns } },
+        text.replace(/namespace: production/g, `namespace: ${ns}`),
+      );
+    }
+  }
+}
 
 /** The status message of `c`'s release #n as it reads now, blocks included. */
 const statusReading = (c: FleetHandle, release: number): string => {
@@ -91,6 +161,9 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
         { namespace: 'steps', image: IMAGE_V1, analysis: { stepWeights: [5, 10, 25, 50] } },
       ],
     });
+    // Before any release starts: the worker reads `steps`' Canary as its release #1 starts.
+    await fleet.admin.apply(manifests.namespace('doctor'));
+    await bindReleaseBot(fleet.admin, ['steps', 'doctor']);
   }, 300_000);
 
   afterAll(async () => {
@@ -283,7 +356,8 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
     );
     expect((await c.status()).phase).toBe('Progressing');
     expect(c.requests()).toHaveLength(1);
-    // The status line: Flagger's own steps, the ones reached in bold.
+    // The status line: Flagger's own steps, the ones reached in bold. The config states no analysis: these steps
+    // (and the hold at 10 for 25 above) come from the live Canary, read by the worker as the release started.
     await c.waitForThread(1, 'the steps reached', () => statusReading(c, 1).includes('0 → *5* → *10* → 25 → 50 → 100'));
 
     await approve(c, `Shift 25% of traffic to the canary for ${c.service} release #1`);
@@ -357,6 +431,42 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
     ]);
     sequences[c.service] = [`release #1 (promoted): ${hookTicks(c.hooks().slice(from))}`];
   }
+
+  it('/canary doctor reports, one line each, what drifted in a Canary and in the mesh objects Flagger made from it', async () => {
+    const { admin } = f();
+    await admin.apply(manifests.deployment('doctor', NAME, IMAGE_V1));
+    await admin.apply(misconfiguredCanary());
+    const phase = async () =>
+      (await admin.get<{ status?: { phase?: string } }>(`/apis/flagger.app/v1beta1/namespaces/doctor/canaries/${NAME}`))
+        .status?.phase;
+    await f().canaries[0]?.waitFor(
+      'doctor/product-service Initialized',
+      async () => ((await phase()) === 'Initialized' ? true : undefined),
+      { timeoutMs: 180_000 },
+    );
+
+    const report = await f().h.bot.doctor(`doctor/${NAME}`);
+    const line = (subject: string) => report.checks.find((c) => c.subject === subject);
+
+    // read as the bot, with deploy/rbac.yaml: nothing refused
+    expect(report.checks.map((c) => c.found).join('\n')).not.toMatch(/403|Forbidden|may not/);
+    expect(line('confirm-promotion webhook')).toMatchObject({
+      status: 'fail',
+      found: expect.stringContaining('http://flagger-loadtester.test/gate/check'),
+    });
+    expect(line('rollback webhook')).toMatchObject({ status: 'fail', found: 'none on the Canary' });
+    expect(line('webhook token')).toMatchObject({ status: 'fail', found: 'no token on release-bot-event' });
+    expect(line('webhook timeouts')).toMatchObject({ status: 'warn', found: 'release-bot-post-rollout 2s' });
+    expect(line('route timeout')).toMatchObject({ status: 'warn', found: expect.stringContaining('30s') });
+    expect(line('route retries')).toMatchObject({ status: 'warn' });
+    expect(line('circuit breaking')).toMatchObject({
+      status: 'warn',
+      found: expect.stringContaining('consecutive5xxErrors'),
+    });
+    expect(line(`VirtualService ${NAME}`)?.status).toBe('pass');
+    expect(line(`DestinationRule ${NAME}-primary`)?.status).toBe('pass');
+    console.log(`/canary doctor doctor/${NAME}, as the bot tells it:\n${doctorMessage(report).text}`);
+  }, 300_000);
 
   it('promotes release #1 of each strategy after an approval in Slack, each through its own hooks and routes', async () => {
     await inParallel({
@@ -435,14 +545,29 @@ describe('End to end: blue-green, A/B testing and weighted steps, side by side o
           .filter((h) => h.hook === 'confirm-traffic-increase'),
       ).toEqual([]);
 
-    const thread = await c.waitForThread(2, 'failed', (t) => t.status.includes(': Failed, 100% back on the primary'));
-    expect(thread.replies.slice(-5)).toEqual([
+    // steps names the cluster: its rollback runbook sets the routes itself, then waits for Flagger's Failed; the
+    // others name none, so only the Flagger signal runs and the cluster steps are skipped.
+    const finished =
+      c.namespace === 'steps'
+        ? /^:white_check_mark: Rollback finished in [\d.]+ m?s: traffic on the primary, canary Failed, 1 step skipped\.$/
+        : /^:white_check_mark: Rollback finished in \d+ ms: 5 steps skipped\.$/;
+    const thread = await c.waitForThread(
+      2,
+      'failed, and the rollback finished',
+      (t) => t.status.includes(': Failed, 100% back on the primary') && t.replies.some((r) => finished.test(r)),
+    );
+    expect(thread.replies.slice(-5, -2)).toEqual([
       expect.stringContaining(`Promote the canary to primary for ${c.service} release #2`),
       `:no_entry: <@${APPROVER}> rejected: promote the canary to primary. Reason: ${REASON}. Flagger will roll the canary back at its next check.`,
       `Rollback (${c.service} release #2): running`,
-      expect.stringMatching(/^:white_check_mark: Rollback finished in \d+ ms: 5 steps skipped\.$/),
-      ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
     ]);
+    // The runbook's end and Flagger's come in either order.
+    expect(thread.replies.slice(-2)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(finished),
+        ':red_circle: Failed: Flagger rolled the canary back; the primary is unchanged.',
+      ]),
+    );
     const requestNow = c
       .thread(2)
       ?.replies.find((r) => r.post === request)
