@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, bundleFunction, RUNTIME_FILES } from '../infra/bundle';
-import { FakeAws } from '../testkit/fake-aws';
+import { FakeExtensions } from '../testkit/fake-extensions';
 
 /**
  * Cold start of each function as Lambda runs it: the bundle built as the stack builds it (minified CommonJS, source
  * maps, runtime files), started by a fresh Node process with the stack's NODE_OPTIONS, which requires it as Lambda's
  * runtime does (its init) and answers one request. The AWS SDK is not in the bundles (Lambda provides it), but it
- * still loads: from node_modules here. Secrets Manager and AppConfig answer from a fake on loopback, so the first call
- * pays for reading the secret and the configuration as it does on Lambda (less the network to AWS).
+ * still loads: from node_modules here. The Lambda extensions (Parameters and Secrets, AppConfig agent) are a fake on
+ * loopback, so the first call pays for reading the secret and the configuration as it does on Lambda (the extensions
+ * themselves start beside the function there; the AppConfig agent fetches ahead of it).
  * Prints, per function, the bundle size and the medians of N runs, next to a bare `node -e 0` measured alike
  * (one before each of its runs).
  */
@@ -63,15 +64,15 @@ interface Sample {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const aws = new FakeAws();
-  const endpoint = await aws.start();
-  aws.secrets.set(FLAGGER_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: 'benchmark-token-0123456789' }));
-  aws.secrets.set(
+  const extensions = new FakeExtensions();
+  const port = String(await extensions.start());
+  extensions.secrets.set(FLAGGER_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: 'benchmark-token-0123456789' }));
+  extensions.secrets.set(
     SLACK_SECRET,
     JSON.stringify({ SLACK_SIGNING_SECRET: 'benchmark-secret', SLACK_BOT_TOKEN: 'xoxb-bench' }),
   );
-  aws.secrets.set(ALERTMANAGER_SECRET, JSON.stringify({ ALERTMANAGER_TOKEN: 'benchmark-alertmanager-token' }));
-  aws.configs.set(LOCATOR, readFileSync(join(ROOT, 'config', 'release-bot.yaml'), 'utf8'));
+  extensions.secrets.set(ALERTMANAGER_SECRET, JSON.stringify({ ALERTMANAGER_TOKEN: 'benchmark-alertmanager-token' }));
+  extensions.configs.set(LOCATOR, readFileSync(join(ROOT, 'config', 'release-bot.yaml'), 'utf8'));
   const env = {
     PATH: process.env.PATH ?? '',
     ...BUNDLE.environment,
@@ -84,8 +85,9 @@ async function main(): Promise<void> {
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
     AWS_SECRET_ACCESS_KEY: 'benchmark',
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-    AWS_ENDPOINT_URL_APPCONFIGDATA: endpoint,
+    AWS_SESSION_TOKEN: extensions.sessionToken,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: port,
+    AWS_APPCONFIG_EXTENSION_HTTP_PORT: port,
   };
 
   const node = execFileSync('node', ['--version']).toString().trim();
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await aws.stop();
+    await extensions.stop();
   }
 }
 

@@ -1,7 +1,7 @@
 import { type Dynalite, dynamoClient, startDynalite } from '../../shared/adapters/dynalite';
 import { createTable } from '../../shared/adapters/dynamo-store';
 import { payload, TEST_CONFIG } from '../../testkit/bot';
-import { FakeAws } from '../../testkit/fake-aws';
+import { FakeExtensions } from '../../testkit/fake-extensions';
 import { FakeSlack } from '../../testkit/fake-slack';
 import { sign, slashCommand } from '../../testkit/slack-requests';
 import { FakeSqs } from '../support/fake-sqs';
@@ -20,11 +20,11 @@ const SIGNING = 'signing-secret-from-secrets-manager';
 
 /**
  * The bundles as the stack configures them: no secret and no configuration in the environment, only where to read
- * them. Secrets Manager and AppConfig are a fake on loopback (AWS itself is the only thing faked); DynamoDB is
- * dynalite, the rest as in lambda-bundles.test.ts.
+ * them. The Lambda extensions that read Secrets Manager and AppConfig for the functions are a fake on loopback (AWS
+ * itself is the only thing faked); DynamoDB is dynalite, the rest as in lambda-bundles.test.ts.
  */
 describe('Lambda bundles: secrets and configuration read at run time', () => {
-  const aws = new FakeAws();
+  const extensions = new FakeExtensions();
   const slack = new FakeSlack();
   const sqs = new FakeSqs();
   const good = new LambdaHost('lambda-parameters');
@@ -32,32 +32,35 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
   // Containers whose clock the tests move: one sees a secret rotated, the other new configuration versions.
   const rotating = new LambdaHost('lambda-parameters');
   const reconfigured = new LambdaHost('lambda-parameters');
+  // A container whose extensions go down and come back.
+  const flakyExtensions = new FakeExtensions();
+  const flaky = new LambdaHost('lambda-parameters');
   let dynalite: Dynalite;
 
   beforeAll(async () => {
     await LambdaHost.bundle('lambda-parameters');
     dynalite = await startDynalite();
     await createTable(dynamoClient(dynalite.endpoint), 'release-bot');
-    const endpoint = await aws.start();
-    aws.secrets.set(
+    const port = String(await extensions.start());
+    extensions.secrets.set(
       FLAGGER_SECRET,
       JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: CURRENT, FLAGGER_WEBHOOK_TOKEN_PREVIOUS: PREVIOUS }),
     );
-    aws.secrets.set(
+    extensions.secrets.set(
       SLACK_SECRET,
       JSON.stringify({ SLACK_SIGNING_SECRET: SIGNING, SLACK_BOT_TOKEN: 'xoxb-from-secret' }),
     );
-    aws.secrets.set(
+    extensions.secrets.set(
       ALERTMANAGER_SECRET,
       JSON.stringify({
         ALERTMANAGER_TOKEN: 'new-alertmanager-token',
         ALERTMANAGER_TOKEN_PREVIOUS: 'old-alertmanager-token',
       }),
     );
-    aws.secrets.set(ROTATED_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: PREVIOUS }));
-    aws.configs.set('bot/prod/config', TEST_CONFIG);
-    aws.configs.set('bot/prod/versions', TEST_CONFIG);
-    aws.configs.set('bot/prod/broken', 'services:\n  production/web: { channel: general }\n');
+    extensions.secrets.set(ROTATED_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: PREVIOUS }));
+    extensions.configs.set('bot/prod/config', TEST_CONFIG);
+    extensions.configs.set('bot/prod/versions', TEST_CONFIG);
+    extensions.configs.set('bot/prod/broken', 'services:\n  production/web: { channel: general }\n');
     const sqsUrl = await sqs.start();
     const env = (profile: string) => ({
       RELEASE_BOT_APPCONFIG: `bot/prod/${profile}`,
@@ -68,8 +71,9 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
       QUEUE_URL: `${sqsUrl}/000000000000/release-bot-jobs.fifo`,
       AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsUrl,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-      AWS_ENDPOINT_URL_APPCONFIGDATA: endpoint,
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: port,
+      AWS_APPCONFIG_EXTENSION_HTTP_PORT: port,
+      AWS_SESSION_TOKEN: extensions.sessionToken,
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -79,6 +83,16 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     broken.start({ ...env('broken'), SLACK_API_URL: slackUrl });
     rotating.start({ ...env('config'), FLAGGER_SECRET_ARN: ROTATED_SECRET, SLACK_API_URL: slackUrl });
     reconfigured.start({ ...env('versions'), SLACK_API_URL: slackUrl });
+    const flakyPort = String(await flakyExtensions.start());
+    for (const [arn, value] of extensions.secrets) flakyExtensions.secrets.set(arn, value);
+    flakyExtensions.configs.set('bot/prod/config', TEST_CONFIG);
+    flaky.start({
+      ...env('config'),
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: flakyPort,
+      AWS_APPCONFIG_EXTENSION_HTTP_PORT: flakyPort,
+      AWS_SESSION_TOKEN: flakyExtensions.sessionToken,
+      SLACK_API_URL: slackUrl,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -86,7 +100,8 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     broken.stop();
     rotating.stop();
     reconfigured.stop();
-    await Promise.all([aws.stop(), slack.stop(), sqs.stop(), dynalite.close()]);
+    flaky.stop();
+    await Promise.all([extensions.stop(), flakyExtensions.stop(), slack.stop(), sqs.stop(), dynalite.close()]);
   });
 
   const hook = (host: LambdaHost, token: string) =>
@@ -108,8 +123,8 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     expect(first.statusCode).toBe(403);
     expect(first.body).toContain('waiting for approval');
     expect(again.statusCode).toBe(403);
-    expect(aws.calls.filter((c) => c === `GetSecretValue ${FLAGGER_SECRET}`)).toHaveLength(1);
-    expect(aws.calls.filter((c) => c.startsWith('StartConfigurationSession bot/prod/config'))).toHaveLength(1);
+    expect(extensions.calls.filter((c) => c === `secret ${FLAGGER_SECRET}`)).toHaveLength(1);
+    expect(extensions.calls.filter((c) => c === 'configuration bot/prod/config')).toHaveLength(1);
   });
 
   it('accepts the previous Flagger token during a rotation, and no other', async () => {
@@ -159,23 +174,24 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     );
   });
 
-  it('picks up a rotated Flagger token once the 300 s cache age has passed, with no redeploy or restart', async () => {
+  // The extension caches the secret for 240 s more (the stack sets it), which is its own behaviour, not tested here.
+  it('picks up a rotated Flagger token once the 60 s cache age has passed, with no redeploy or restart', async () => {
     // Arrange: the container has read the token in force
     expect((await hook(rotating, PREVIOUS)).body).toContain('waiting for approval');
 
     // Act: the operator rotates (new token, the old one as _PREVIOUS)
-    aws.secrets.set(
+    extensions.secrets.set(
       ROTATED_SECRET,
       JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: CURRENT, FLAGGER_WEBHOOK_TOKEN_PREVIOUS: PREVIOUS }),
     );
-    await rotating.advanceClock(290);
+    await rotating.advanceClock(55);
     const cached = await hook(rotating, CURRENT);
-    await rotating.advanceClock(15);
+    await rotating.advanceClock(10);
     const rotated = await hook(rotating, CURRENT);
     const old = await hook(rotating, PREVIOUS);
     // and drops the old token once the Canaries send the new one
-    aws.secrets.set(ROTATED_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: CURRENT }));
-    await rotating.advanceClock(310);
+    extensions.secrets.set(ROTATED_SECRET, JSON.stringify({ FLAGGER_WEBHOOK_TOKEN: CURRENT }));
+    await rotating.advanceClock(61);
     const dropped = await hook(rotating, PREVIOUS);
 
     // Assess: inside the cache age the old secret still holds; after it, each put is in force
@@ -183,7 +199,7 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     expect(rotated.body).toContain('waiting for approval');
     expect(old.body).toContain('waiting for approval');
     expect(dropped.statusCode).toBe(401);
-    expect(aws.calls.filter((c) => c === `GetSecretValue ${ROTATED_SECRET}`)).toHaveLength(3);
+    expect(extensions.calls.filter((c) => c === `secret ${ROTATED_SECRET}`)).toHaveLength(3);
   });
 
   it('accepts the previous Alertmanager token during a rotation, and no other', async () => {
@@ -215,20 +231,20 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     expect(JSON.parse(current.body).alerts[0]).toMatchObject({ fingerprint: 'rotation1' });
     expect(previous.statusCode).toBe(200);
     expect(wrong.statusCode).toBe(401);
-    expect(aws.calls.filter((c) => c === `GetSecretValue ${ALERTMANAGER_SECRET}`)).toHaveLength(1);
+    expect(extensions.calls.filter((c) => c === `secret ${ALERTMANAGER_SECRET}`)).toHaveLength(1);
   });
 
   it('keeps the last good configuration when a new version is invalid, and takes the next valid one', async () => {
-    const polls = () => aws.calls.filter((c) => c === 'GetLatestConfiguration bot/prod/versions').length;
+    const polls = () => extensions.calls.filter((c) => c === 'configuration bot/prod/versions').length;
     expect((await hook(reconfigured, CURRENT)).body).toContain('waiting for approval');
     const before = polls();
 
     // Act: an invalid version is deployed, then, after the cache age, a valid one without the service
-    aws.configs.set('bot/prod/versions', 'services:\n  production/product-service: { channel: general }\n');
-    await reconfigured.advanceClock(61);
+    extensions.configs.set('bot/prod/versions', 'services:\n  production/product-service: { channel: general }\n');
+    await reconfigured.advanceClock(16);
     const kept = await hook(reconfigured, CURRENT);
-    aws.configs.set('bot/prod/versions', 'services:\n  production/other-service: { channel: C0OTHER0001 }\n');
-    await reconfigured.advanceClock(61);
+    extensions.configs.set('bot/prod/versions', 'services:\n  production/other-service: { channel: C0OTHER0001 }\n');
+    await reconfigured.advanceClock(16);
     const next = await hook(reconfigured, CURRENT);
 
     // Assess: the bad version was read and rejected (logged), the gate still served from the last good one
@@ -237,5 +253,28 @@ describe('Lambda bundles: secrets and configuration read at run time', () => {
     expect(kept.body).toContain('waiting for approval');
     expect(reconfigured.stderr).toContain('new configuration version rejected; keeping the last good one');
     expect(next.body).toContain('production/product-service is not configured in release-bot');
+  });
+
+  it('answers 403 with a sentence while the extensions are down, and keeps what it read when a refresh fails', async () => {
+    // Arrange: a cold container whose extensions cannot reach AWS
+    flakyExtensions.down = true;
+    const cold = await hook(flaky, CURRENT);
+    // they come back; the container reads both
+    flakyExtensions.down = false;
+    const up = await hook(flaky, CURRENT);
+    // they go down again, after both cache ages
+    flakyExtensions.down = true;
+    await flaky.advanceClock(61);
+    const stale = await hook(flaky, CURRENT);
+
+    // Assess: never a 5xx; the gate stays closed with a reason, then answers from what was last read
+    expect(cold.statusCode).toBe(403);
+    expect(cold.body).toMatch(
+      /^release-bot cannot load its configuration or token \(cannot read (AppConfig bot\/prod\/config|the secret \S+) from its Lambda extension: HTTP 503 the extension cannot reach AWS\); the gate stays closed\n$/,
+    );
+    expect(up.body).toContain('waiting for approval');
+    expect(stale.statusCode).toBe(403);
+    expect(stale.body).toContain('waiting for approval');
+    expect(flaky.stderr).toContain('refresh failed; keeping the value last read');
   });
 });
