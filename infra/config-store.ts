@@ -15,8 +15,9 @@ import { type BotConfig, loadConfig } from '../shared/config/load';
 /**
  * The YAML configuration in AWS AppConfig, outside the bundles: a new version is a hosted-configuration version and a
  * deployment, so changing approvers redeploys no function. Why AppConfig over SSM or S3: every version is kept and
- * numbered, a deployment can be rolled back, and Powertools Parameters reads it with a cache; SSM's standard tier
- * stops at 4 KB and S3 needs the heavy S3 client on the cold-start path.
+ * numbered, a deployment can be rolled back, and the AWS AppConfig agent (a Lambda extension) polls it and serves it
+ * on localhost with no SDK client in the function; SSM's standard tier stops at 4 KB and S3 needs the heavy S3 client
+ * on the cold-start path.
  *
  * The file is validated here, at synth, by the same parser as `npm start`, so a bad file fails `cdk synth` with the
  * same sentences; the functions validate again when they load a version.
@@ -25,6 +26,8 @@ export class ConfigStore extends Construct {
   readonly config: BotConfig;
   /** `<application id>/<environment id>/<profile id>`, as the functions read it from RELEASE_BOT_APPCONFIG. */
   readonly locator: string;
+  /** The same profile as the AppConfig agent's path, `/applications/<a>/environments/<e>/configurations/<p>`. */
+  readonly agentPath: string;
   private readonly profileArn: string;
 
   constructor(scope: Construct, id: string, configFile: string) {
@@ -47,6 +50,7 @@ export class ConfigStore extends Construct {
       ),
     });
     this.locator = `${application.applicationId}/${environment.environmentId}/${hosted.configurationProfileId}`;
+    this.agentPath = `/applications/${application.applicationId}/environments/${environment.environmentId}/configurations/${hosted.configurationProfileId}`;
     this.profileArn = Stack.of(this).formatArn({
       service: 'appconfig',
       resource: 'application',

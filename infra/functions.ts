@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLE, copyCommands, RUNTIME_FILES } from './bundle';
+import type { LambdaExtensions } from './extensions';
 
 /** The secrets the bot reads at run time, one Secrets Manager secret each, so a function reads only its own. */
 export const SECRETS = {
@@ -56,6 +57,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 export interface BotFunctionProps {
   spec: FunctionSpec;
   environment: Record<string, string>;
+  extensions: LambdaExtensions;
   network?: { vpc: IVpc; subnets: SubnetSelection; securityGroup: ISecurityGroup };
 }
 
@@ -97,7 +99,9 @@ export class BotFunction extends Construct {
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...BUNDLE.environment, ...props.environment },
+      environment: { ...BUNDLE.environment, ...props.extensions.environment, ...props.environment },
+      paramsAndSecrets: props.extensions.paramsAndSecrets,
+      layers: props.extensions.layers,
       ...(props.network
         ? {
             vpc: props.network.vpc,

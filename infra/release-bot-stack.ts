@@ -14,6 +14,7 @@ import { BotApi } from './api';
 import { AuditExport } from './audit-export';
 import { ConfigStore } from './config-store';
 import { EksAccess, eksClustersOf } from './eks-access';
+import { lambdaExtensions } from './extensions';
 import { BotFunction, FUNCTIONS, type FunctionSpec, SECRETS, type SecretName } from './functions';
 import type { StackSettings } from './settings';
 
@@ -33,7 +34,8 @@ export const TABLE_ACTIONS = [
 
 /**
  * API Gateway (HTTP API) -> Flagger and Slack functions -> DynamoDB; slow work -> SQS FIFO -> worker -> Slack.
- * Configuration in AppConfig, secrets in Secrets Manager (both read at run time, cached), alarms on one topic.
+ * Configuration in AppConfig, secrets in Secrets Manager (both read at run time through Lambda extensions, cached),
+ * alarms on one topic.
  */
 export class ReleaseBotStack extends Stack {
   readonly functions = new Map<string, BotFunction>();
@@ -76,11 +78,13 @@ export class ReleaseBotStack extends Stack {
     const secretOf = (name: SecretName) => secrets.get(name) ?? this.secret(name, secrets);
 
     const network = this.network(settings, store);
+    const extensions = lambdaExtensions(this, store.agentPath);
     const amp = store.config.prometheus ? ampWorkspaceOf(store.config.prometheus.url) : undefined;
 
     for (const spec of FUNCTIONS) {
       const fn = new BotFunction(this, {
         spec,
+        extensions,
         environment: {
           RELEASE_BOT_APPCONFIG: store.locator,
           TABLE_NAME: table.tableName,

@@ -53,15 +53,43 @@ describe('Class: ReleaseBotStack', () => {
     expect(functionOf(template, 'Alertmanager').Properties.Timeout).toBe(9);
   });
 
+  const variablesOf = (fn: Parameters<typeof functionOf>[1]) =>
+    (functionOf(template, fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
   it('puts no secret and no configuration in any environment, only where to read them', () => {
+    // The extensions' own settings aside (next test)
     const vars = (fn: 'Flagger' | 'Slack' | 'Worker' | 'Alertmanager') =>
-      Object.keys((functionOf(template, fn).Properties.Environment as { Variables: object }).Variables).sort();
+      Object.keys(variablesOf(fn))
+        .filter((v) => !/^(PARAMETERS_SECRETS_EXTENSION|SECRETS_MANAGER|SSM_PARAMETER_STORE|AWS_APPCONFIG)_/.test(v))
+        .sort();
     const common = ['NODE_OPTIONS', 'QUEUE_URL', 'RELEASE_BOT_APPCONFIG', 'TABLE_NAME'];
     expect(vars('Flagger')).toEqual([...common, 'FLAGGER_SECRET_ARN'].sort());
     expect(vars('Slack')).toEqual([...common, 'SLACK_SECRET_ARN'].sort());
     expect(vars('Worker')).toEqual([...common, 'SLACK_SECRET_ARN'].sort());
     expect(vars('Alertmanager')).toEqual([...common, 'ALERTMANAGER_SECRET_ARN'].sort());
     expect(JSON.stringify(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+  });
+
+  it('reads secrets and the configuration through the Parameters and Secrets extension and the AppConfig agent', () => {
+    for (const fn of ['Flagger', 'Slack', 'Worker', 'Alertmanager'] as const) {
+      const layers = JSON.stringify(functionOf(template, fn).Properties.Layers);
+      expect(layers).toContain('"AppConfigAgentLayers"');
+      expect(layers).toMatch(/"ParamsandsecretslayerMap".*arm64/);
+      // 240 s in the extension and 60 s in the function: a rotated secret is in force within 5 minutes
+      expect(variablesOf(fn)).toMatchObject({
+        SECRETS_MANAGER_TTL: '240',
+        AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS: '45',
+        AWS_APPCONFIG_EXTENSION_PREFETCH_LIST: {
+          'Fn::Join': ['', expect.arrayContaining(['/applications/', '/environments/', '/configurations/'])],
+        },
+      });
+    }
+    // The agent's arm64 layer in every region CDK knows it in, chosen at deploy time
+    const agents = template.toJSON().Mappings.AppConfigAgentLayers as Record<string, { arn: string }>;
+    expect(agents['eu-west-1']?.arn).toMatch(
+      /^arn:aws:lambda:eu-west-1:\d{12}:layer:AWS-AppConfig-Extension-Arm64:\d+$/,
+    );
+    expect(Object.keys(agents).length).toBeGreaterThan(20);
   });
 
   it('routes POST /flagger/{hook} and POST /slack/events, throttled per route, with access logs', () => {
