@@ -70,7 +70,8 @@ function routeChecks(traffic: TrafficPolicy, { virtualService }: MeshFacts): (Ch
   if (want) {
     const same =
       attempts === want.attempts && (want.perTryTimeout === undefined || sameDuration(perTry, want.perTryTimeout));
-    const shown = (n: number | undefined, t: string | undefined) => `${n ?? 'no'} attempts${t ? ` of ${t}` : ''}`;
+    const shown = (n: number | undefined, t: string | undefined) =>
+      `${n ?? 'no'} attempt${n === 1 ? '' : 's'}${t ? ` of ${t}` : ''}`;
     checks.push(
       same
         ? pass('route retries', `${shown(attempts, perTry)}, as configured`)

@@ -179,6 +179,17 @@ describe('doctor: the mesh Flagger made, against the configured traffic policy',
     expect(bySubject(checks, 'mTLS')?.found).toBe('PERMISSIVE in the namespace, STRICT in the config');
   });
 
+  it('says "1 attempt", not "1 attempts", for a single retry', () => {
+    const checks = meshChecks(traffic, {
+      ...facts,
+      virtualService: virtualService({ timeout: '5s', retries: { attempts: 1, perTryTimeout: '30s' } }),
+    });
+
+    expect(bySubject(checks, 'route retries')?.found).toBe(
+      '1 attempt of 30s on the VirtualService, 3 attempts of 1.5s in the config',
+    );
+  });
+
   it('warns when there is no circuit breaking or no namespace-wide PeerAuthentication, or it cannot be read', () => {
     const selectorOnly = [{ spec: { selector: { matchLabels: { app: 'web' } }, mtls: { mode: 'STRICT' } } }];
     const none = meshChecks(traffic, {
