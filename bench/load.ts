@@ -19,12 +19,12 @@ async function main(): Promise<void> {
   );
   const bare = await measure(await startBare());
   const target = await startBot(SERVICES);
-  const bot = await measure(target, false);
+  const bot = await measure(target, true);
   const burst = await slackBurst(target, 50, SERVICES);
   await target.stop();
-  console.log('rate/s   bare p50   bare p99    bot p50    bot p99   p99 ratio    bot max  answers (bot)');
+  console.log('rate/s   bare p50   bare p99    bot p50    bot p99   p99 ratio    bot max  bot CPU/call  answers (bot)');
   for (const rate of RATES) {
-    const [b, r] = [bare.get(rate), bot.get(rate)] as [LoadResult, LoadResult];
+    const [b, r] = [bare.get(rate), bot.get(rate)] as [Measured, Measured];
     const ms = (v: number) => `${v.toFixed(1)} ms`.padStart(10);
     console.log(
       [
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
         ms(percentile(r.latencies, 0.99)),
         `${(percentile(r.latencies, 0.99) / percentile(b.latencies, 0.99)).toFixed(1)} x`.padStart(11),
         ms(percentile(r.latencies, 1)),
+        `${r.cpuPerCallMs?.toFixed(2) ?? '-'} ms`.padStart(13),
         ` ${answers(r)}`,
       ].join(' '),
     );
@@ -46,18 +47,31 @@ async function main(): Promise<void> {
   console.log(`  ${lambdaLine(await lambdaShaped(SERVICES, Number(process.env.LAMBDA_CALLS ?? 2000)))}`);
 }
 
-/** Every rate against one target, a second of rest between rates; then its memory. */
-async function measure(target: Target, stop = true): Promise<Map<number, LoadResult>> {
-  const results = new Map<number, LoadResult>();
+type Measured = LoadResult & { cpuPerCallMs?: number };
+
+/**
+ * Every rate against one target, a second of rest between rates. For the bot, also the CPU time its main thread
+ * spent per call at each rate (the rest included, so the tail of each rate's work is counted).
+ */
+async function measure(target: Target, isBot = false): Promise<Map<number, Measured>> {
+  const results = new Map<number, Measured>();
+  const cpu = async () => {
+    const { user, system } = (await target.ask('cpu')) as { user: number; system: number };
+    return (user + system) / 1000;
+  };
   try {
     for (const rate of RATES) {
       const url = `${target.url}/flagger/confirm-promotion`;
       const body = (i: number) => confirmPromotion(i, SERVICES);
-      results.set(rate, await openLoop({ url, rate, seconds: SECONDS, body, label }));
+      const before = isBot ? await cpu() : 0;
+      const result = await openLoop({ url, rate, seconds: SECONDS, body, label });
       await new Promise((resolve) => setTimeout(resolve, 1000));
+      const calls = rate * SECONDS;
+      results.set(rate, isBot ? { ...result, cpuPerCallMs: ((await cpu()) - before) / calls } : result);
     }
   } finally {
-    if (stop) await target.stop();
+    // The bot is kept for the Slack burst; the bare server is done.
+    if (!isBot) await target.stop();
   }
   return results;
 }

@@ -8,7 +8,8 @@ import { channelOf, confirmPromotion, loadConfig } from './releases';
  * on loopback, SERVICES canaries configured, and each one's promotion gate already waiting for approval, so every
  * call the generator sends is the common one: a confirm-promotion tick that finds the gate still waiting.
  * Prints {"ready": url, "buttons"} when ready (each request's Approve button: channel, message ts, value); answers
- * the messages "rss" (its resident memory), "heap" (the bot thread's V8 heap in use) and "buttons" (the newest Approve buttons); stops on SIGTERM.
+ * the messages "rss" (its resident memory), "heap" (the bot thread's V8 heap in use), "cpu" (the bot thread's CPU
+ * time) and "buttons" (the newest Approve buttons); stops on SIGTERM.
  */
 const SERVICES = Number(process.env.SERVICES ?? 200);
 
@@ -20,6 +21,9 @@ async function main(): Promise<void> {
   }
   process.on('message', (m) => {
     if (m === 'rss') process.send?.(process.memoryUsage().rss);
+    // The bot thread's CPU time so far (µs), without the store's worker thread: what each call costs the thread
+    // that accepts, reads and answers every request.
+    if (m === 'cpu') process.send?.(process.threadCpuUsage());
     if (m === 'heap') {
       // What is retained, not garbage not yet collected: the soak starts this process with --expose-gc.
       (globalThis as { gc?: () => void }).gc?.();
