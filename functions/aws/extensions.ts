@@ -7,6 +7,8 @@ import { request } from 'node:http';
  * cold start (bench/cold-start.ts).
  */
 const TIMEOUT_MS = 3000;
+/** AppConfig's hosted configurations stop at 2 MB; a longer answer is not one of them. */
+const MAX_BYTES = 4 * 1024 * 1024;
 
 /** The SecretString of a secret, from the Parameters and Secrets extension. */
 export async function extensionSecret(arn: string): Promise<string> {
@@ -18,7 +20,12 @@ export async function extensionSecret(arn: string): Promise<string> {
     { 'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '' },
     `the secret ${arn}`,
   );
-  const value = (JSON.parse(body) as { SecretString?: unknown }).SecretString;
+  let value: unknown;
+  try {
+    value = (JSON.parse(body) as { SecretString?: unknown }).SecretString;
+  } catch {
+    throw new Error(`cannot read the secret ${arn} from its Lambda extension: its answer is not JSON`);
+  }
   if (typeof value !== 'string') throw new Error(`the secret ${arn} has no SecretString (a binary secret?)`);
   return value;
 }
@@ -41,9 +48,15 @@ function get(port: string, path: string, headers: Record<string, string>, what: 
     const failed = (why: string) => reject(new Error(`cannot read ${what} from its Lambda extension: ${why}`));
     const req = request({ host: 'localhost', port, path, headers, timeout: TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BYTES) req.destroy(new Error(`the answer is larger than ${MAX_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
       res.on('error', (error) => failed(error.message));
       res.on('end', () => {
+        if (size > MAX_BYTES) return;
         const body = Buffer.concat(chunks).toString('utf8');
         if (res.statusCode === 200) resolve(body);
         else failed(`HTTP ${res.statusCode} ${body.slice(0, 300)}`);
